@@ -1,0 +1,638 @@
+// The Mustache-subset parser and renderer, and the template directory loader.
+// Parsing turns the source into a tree or an invalid_input Error with a line number; rendering a
+// parsed tree cannot fail. Loading reads files only under the configured directory.
+#include "connectors/common/template.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <system_error>
+#include <vector>
+
+#include "connectors/common/escape.hpp"
+
+namespace relais::connectors {
+
+namespace {
+
+constexpr std::size_t kMaxDepth = 64;                   // nested sections in one template
+constexpr std::uintmax_t kMaxTemplateBytes = 1u << 20;  // one template file
+
+enum class Kind { text, var, raw, section, inverted, close, comment };
+
+struct Token {
+  Kind kind = Kind::text;
+  std::string text;  // the text, or the tag's name
+  int line = 1;
+  bool at_line_start = false;  // text tokens: begins at the start of a line
+};
+
+struct Node {
+  Kind kind = Kind::text;
+  std::string text;               // text, or the name as written
+  std::vector<std::string> path;  // the name split on '.'; {"."} for the current item
+  std::vector<Node> children;     // sections
+  int line = 1;
+};
+
+Error parse_error(int line, std::string what) {
+  return invalid_input(fmt::format("template line {}: {}", line, what));
+}
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (is_blank(s.front()) || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (is_blank(s.back()) || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+int count_lines(std::string_view s) {
+  int n = 0;
+  for (char c : s) {
+    n += c == '\n';
+  }
+  return n;
+}
+
+Result<std::vector<std::string>> split_name(std::string_view name, int line) {
+  if (name.empty()) {
+    return parse_error(line, "empty tag name");
+  }
+  if (name == ".") {
+    return std::vector<std::string>{"."};
+  }
+  std::vector<std::string> parts;
+  std::string part;
+  for (char c : name) {
+    if (c == '.') {
+      if (part.empty()) {
+        return parse_error(line, fmt::format("malformed name '{}'", name));
+      }
+      parts.push_back(std::move(part));
+      part.clear();
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-') {
+      part += c;
+    } else {
+      return parse_error(line, fmt::format("invalid character in name '{}'", name));
+    }
+  }
+  if (part.empty()) {
+    return parse_error(line, fmt::format("malformed name '{}'", name));
+  }
+  parts.push_back(std::move(part));
+  return parts;
+}
+
+Result<std::vector<Token>> tokenize(std::string_view src) {
+  std::vector<Token> tokens;
+  int line = 1;
+  std::size_t pos = 0;
+  bool line_start = true;
+  while (pos < src.size()) {
+    std::size_t open = src.find("{{", pos);
+    if (open == std::string_view::npos) {
+      open = src.size();
+    }
+    if (open > pos) {
+      std::string_view text = src.substr(pos, open - pos);
+      tokens.push_back({Kind::text, std::string(text), line, line_start});
+      line += count_lines(text);
+    }
+    if (open == src.size()) {
+      break;
+    }
+    const int tag_line = line;
+    bool triple = open + 2 < src.size() && src[open + 2] == '{';
+    std::size_t body_start = open + (triple ? 3 : 2);
+    std::string_view closer = triple ? "}}}" : "}}";
+    std::size_t close = src.find(closer, body_start);
+    if (close == std::string_view::npos) {
+      return parse_error(tag_line, "tag opened with '{{' is never closed");
+    }
+    std::string_view body = src.substr(body_start, close - body_start);
+    line += count_lines(body);
+    pos = close + closer.size();
+    line_start = false;
+
+    Token tok{Kind::var, {}, tag_line, false};
+    if (triple) {
+      tok.kind = Kind::raw;
+    } else if (!body.empty()) {
+      switch (body.front()) {
+        case '#':
+          tok.kind = Kind::section;
+          break;
+        case '^':
+          tok.kind = Kind::inverted;
+          break;
+        case '/':
+          tok.kind = Kind::close;
+          break;
+        case '!':
+          tok.kind = Kind::comment;
+          break;
+        case '&':
+          tok.kind = Kind::raw;
+          break;
+        case '>':
+          return parse_error(tag_line, "partials ({{>name}}) are not supported");
+        case '=':
+          return parse_error(tag_line, "delimiter changes ({{=..=}}) are not supported");
+        default:
+          break;
+      }
+      if (tok.kind != Kind::var && !triple) {
+        body.remove_prefix(1);
+      }
+    }
+    if (tok.kind != Kind::comment) {
+      tok.text = std::string(trim(body));
+      if (tok.text.empty()) {
+        return parse_error(tag_line, "empty tag name");
+      }
+    }
+    tokens.push_back(std::move(tok));
+  }
+  return tokens;
+}
+
+bool standalone_kind(Kind k) {
+  return k == Kind::section || k == Kind::inverted || k == Kind::close || k == Kind::comment;
+}
+
+// Mustache's standalone rule: a section, inverted, close or comment tag alone on its line removes
+// that line's leading whitespace and its line ending, so that templates can be indented freely.
+void strip_standalone(std::vector<Token>& tokens) {
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (!standalone_kind(tokens[i].kind)) {
+      continue;
+    }
+    bool left = i == 0;
+    std::size_t left_cut = 0;
+    if (i > 0 && tokens[i - 1].kind == Kind::text) {
+      const std::string& t = tokens[i - 1].text;
+      std::size_t nl = t.rfind('\n');
+      std::size_t from = nl == std::string::npos ? 0 : nl + 1;
+      bool blank = true;
+      for (std::size_t k = from; k < t.size(); ++k) {
+        blank = blank && is_blank(t[k]);
+      }
+      left = blank && (nl != std::string::npos || tokens[i - 1].at_line_start);
+      left_cut = from;
+    }
+    if (!left) {
+      continue;
+    }
+    bool right = i + 1 == tokens.size();
+    std::size_t right_cut = 0;
+    if (i + 1 < tokens.size() && tokens[i + 1].kind == Kind::text) {
+      const std::string& t = tokens[i + 1].text;
+      std::size_t k = 0;
+      while (k < t.size() && is_blank(t[k])) {
+        ++k;
+      }
+      if (k < t.size() && t[k] == '\r' && k + 1 < t.size() && t[k + 1] == '\n') {
+        right = true;
+        right_cut = k + 2;
+      } else if (k < t.size() && t[k] == '\n') {
+        right = true;
+        right_cut = k + 1;
+      } else if (k == t.size() && i + 2 == tokens.size()) {
+        right = true;
+        right_cut = k;
+      }
+    }
+    if (!right) {
+      continue;
+    }
+    if (i > 0 && tokens[i - 1].kind == Kind::text) {
+      tokens[i - 1].text.resize(left_cut);
+    }
+    if (i + 1 < tokens.size() && tokens[i + 1].kind == Kind::text) {
+      tokens[i + 1].text.erase(0, right_cut);
+      tokens[i + 1].at_line_start = true;
+    }
+  }
+}
+
+Result<std::vector<Node>> parse(std::string_view src) {
+  auto tokens = tokenize(src);
+  if (!tokens) {
+    return tokens.error();
+  }
+  strip_standalone(*tokens);
+
+  std::vector<Node> root;
+  std::vector<Node> open;  // sections being filled, innermost last
+  auto current = [&]() -> std::vector<Node>& { return open.empty() ? root : open.back().children; };
+  for (Token& tok : *tokens) {
+    switch (tok.kind) {
+      case Kind::text:
+        if (!tok.text.empty()) {
+          current().push_back({Kind::text, std::move(tok.text), {}, {}, tok.line});
+        }
+        break;
+      case Kind::comment:
+        break;
+      case Kind::var:
+      case Kind::raw:
+      case Kind::section:
+      case Kind::inverted: {
+        auto path = split_name(tok.text, tok.line);
+        if (!path) {
+          return path.error();
+        }
+        Node node{tok.kind, tok.text, std::move(*path), {}, tok.line};
+        if (tok.kind == Kind::section || tok.kind == Kind::inverted) {
+          if (open.size() >= kMaxDepth) {
+            return parse_error(tok.line, "sections nested too deeply");
+          }
+          open.push_back(std::move(node));
+        } else {
+          current().push_back(std::move(node));
+        }
+        break;
+      }
+      case Kind::close: {
+        if (open.empty()) {
+          return parse_error(tok.line, fmt::format("{{{{/{}}}}} closes no open section", tok.text));
+        }
+        if (open.back().text != tok.text) {
+          return parse_error(
+              tok.line, fmt::format("{{{{/{}}}}} does not match section '{}' opened on line {}",
+                                    tok.text, open.back().text, open.back().line));
+        }
+        Node done = std::move(open.back());
+        open.pop_back();
+        current().push_back(std::move(done));
+        break;
+      }
+    }
+  }
+  if (!open.empty()) {
+    return parse_error(open.back().line,
+                       fmt::format("section '{}' is never closed", open.back().text));
+  }
+  return root;
+}
+
+// Replaces every control character (C0, DEL, C1 and the Unicode line/paragraph separators) with a
+// space, so that a value can never start a new header line.
+std::string header_escape(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += ' ';
+    } else if (c == 0xc2 && i + 1 < in.size() && static_cast<unsigned char>(in[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(in[i + 1]) <= 0x9f) {
+      out += ' ';
+      ++i;
+    } else if (c == 0xe2 && i + 2 < in.size() && in[i + 1] == '\x80' &&
+               (in[i + 2] == '\xa8' || in[i + 2] == '\xa9')) {
+      out += ' ';
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string to_text(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::string:
+      return std::string(v.get_string());
+    case boost::json::kind::int64:
+      return std::to_string(v.get_int64());
+    case boost::json::kind::uint64:
+      return std::to_string(v.get_uint64());
+    case boost::json::kind::double_:
+      return fmt::format("{}", v.get_double());
+    case boost::json::kind::bool_:
+      return v.get_bool() ? "true" : "false";
+    default:
+      return {};
+  }
+}
+
+bool truthy(const boost::json::value* v) {
+  if (v == nullptr) {
+    return false;
+  }
+  switch (v->kind()) {
+    case boost::json::kind::null:
+      return false;
+    case boost::json::kind::bool_:
+      return v->get_bool();
+    case boost::json::kind::int64:
+      return v->get_int64() != 0;
+    case boost::json::kind::uint64:
+      return v->get_uint64() != 0;
+    case boost::json::kind::double_:
+      return v->get_double() != 0.0;
+    case boost::json::kind::string:
+      return !v->get_string().empty();
+    case boost::json::kind::array:
+      return !v->get_array().empty();
+    case boost::json::kind::object:
+      return true;
+  }
+  return false;
+}
+
+class Renderer {
+ public:
+  Renderer(Escape escape, std::string& out) : escape_(escape), out_(out) {}
+
+  void render(const std::vector<Node>& nodes, std::vector<const boost::json::value*>& stack) {
+    for (const Node& n : nodes) {
+      switch (n.kind) {
+        case Kind::text:
+          out_ += n.text;
+          break;
+        case Kind::var:
+        case Kind::raw: {
+          const boost::json::value* v = lookup(n.path, stack);
+          if (v != nullptr) {
+            write(to_text(*v), n.kind == Kind::raw);
+          }
+          break;
+        }
+        case Kind::section: {
+          const boost::json::value* v = lookup(n.path, stack);
+          if (!truthy(v)) {
+            break;
+          }
+          if (v->is_array()) {
+            for (const boost::json::value& item : v->get_array()) {
+              stack.push_back(&item);
+              render(n.children, stack);
+              stack.pop_back();
+            }
+          } else {
+            stack.push_back(v);
+            render(n.children, stack);
+            stack.pop_back();
+          }
+          break;
+        }
+        case Kind::inverted:
+          if (!truthy(lookup(n.path, stack))) {
+            render(n.children, stack);
+          }
+          break;
+        case Kind::close:
+        case Kind::comment:
+          break;
+      }
+    }
+  }
+
+ private:
+  static const boost::json::value* lookup(const std::vector<std::string>& path,
+                                          const std::vector<const boost::json::value*>& stack) {
+    if (path.size() == 1 && path[0] == ".") {
+      return stack.back();
+    }
+    const boost::json::value* found = nullptr;
+    for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
+      if (const auto* obj = (*it)->if_object()) {
+        if (const auto* v = obj->if_contains(path[0])) {
+          found = v;
+          break;
+        }
+      }
+    }
+    for (std::size_t i = 1; found != nullptr && i < path.size(); ++i) {
+      const auto* obj = found->if_object();
+      found = obj == nullptr ? nullptr : obj->if_contains(path[i]);
+    }
+    return found;
+  }
+
+  void write(const std::string& s, bool raw) {
+    if (raw) {
+      out_ += s;
+      return;
+    }
+    switch (escape_) {
+      case Escape::html:
+        out_ += html_escape(s);
+        break;
+      case Escape::text:
+        out_ += s;
+        break;
+      case Escape::header:
+        out_ += header_escape(s);
+        break;
+    }
+  }
+
+  Escape escape_;
+  std::string& out_;
+};
+
+std::string render_nodes(const std::vector<Node>& nodes, const boost::json::value& context,
+                         Escape escape) {
+  std::string out;
+  std::vector<const boost::json::value*> stack{&context};
+  Renderer(escape, out).render(nodes, stack);
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> render_template(std::string_view tmpl, const boost::json::value& context,
+                                    Escape escape) {
+  auto nodes = parse(tmpl);
+  if (!nodes) {
+    return nodes.error();
+  }
+  return render_nodes(*nodes, context, escape);
+}
+
+Result<void> check_template(std::string_view tmpl) {
+  auto nodes = parse(tmpl);
+  if (!nodes) {
+    return nodes.error();
+  }
+  return {};
+}
+
+// ---- TemplateSet ----
+
+struct TemplateSet::Files {
+  struct Entry {
+    std::string source;
+    std::vector<Node> nodes;
+  };
+  std::map<std::string, std::map<std::string, Entry, std::less<>>, std::less<>> by_lang;
+
+  const Entry* find(std::string_view lang, std::string_view name) const {
+    auto l = by_lang.find(lang);
+    if (l == by_lang.end()) {
+      return nullptr;
+    }
+    auto n = l->second.find(name);
+    return n == l->second.end() ? nullptr : &n->second;
+  }
+};
+
+struct TemplateSet::Shared {
+  mutable std::mutex mutex;
+  std::shared_ptr<const Files> files;
+};
+
+namespace {
+
+constexpr std::string_view kFallbackLang = "fr";
+
+Result<std::string> read_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    return permanent(fmt::format("template {} cannot be read: {}", path.string(), ec.message()));
+  }
+  if (size > kMaxTemplateBytes) {
+    return invalid_input(fmt::format("template {} is larger than 1 MiB", path.string()));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    return permanent(fmt::format("template {} cannot be read", path.string()));
+  }
+  return buf.str();
+}
+
+Result<std::shared_ptr<const TemplateSet::Files>> load_files(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  auto files = std::make_shared<TemplateSet::Files>();
+  std::error_code ec;
+  fs::directory_iterator langs(dir, ec);
+  if (ec) {
+    return permanent(
+        fmt::format("template directory {} cannot be read: {}", dir.string(), ec.message()));
+  }
+  for (const fs::directory_entry& lang_dir : langs) {
+    std::string lang = lang_dir.path().filename().string();
+    if (lang.empty() || lang.front() == '.' || !lang_dir.is_directory(ec)) {
+      continue;
+    }
+    fs::directory_iterator names(lang_dir.path(), ec);
+    if (ec) {
+      return permanent(fmt::format("template directory {} cannot be read: {}",
+                                   lang_dir.path().string(), ec.message()));
+    }
+    auto& entries = files->by_lang[lang];
+    for (const fs::directory_entry& file : names) {
+      std::string name = file.path().filename().string();
+      if (name.empty() || name.front() == '.' || !file.is_regular_file(ec)) {
+        continue;
+      }
+      auto text = read_file(file.path());
+      if (!text) {
+        return text.error();
+      }
+      auto nodes = parse(*text);
+      if (!nodes) {
+        return invalid_input(fmt::format("{}: {}", file.path().string(), nodes.error().message));
+      }
+      entries.emplace(name, TemplateSet::Files::Entry{std::move(*text), std::move(*nodes)});
+    }
+  }
+  return std::shared_ptr<const TemplateSet::Files>(std::move(files));
+}
+
+}  // namespace
+
+TemplateSet::TemplateSet(std::filesystem::path dir, std::shared_ptr<Shared> shared)
+    : dir_(std::move(dir)), shared_(std::move(shared)) {}
+
+Result<TemplateSet> TemplateSet::load(const std::filesystem::path& dir) {
+  auto files = load_files(dir);
+  if (!files) {
+    return files.error();
+  }
+  auto shared = std::make_shared<Shared>();
+  shared->files = std::move(*files);
+  return TemplateSet(dir, std::move(shared));
+}
+
+Result<void> TemplateSet::reload() {
+  auto files = load_files(dir_);
+  if (!files) {
+    return files.error();
+  }
+  std::lock_guard lock(shared_->mutex);
+  shared_->files = std::move(*files);
+  return {};
+}
+
+std::shared_ptr<const TemplateSet::Files> TemplateSet::snapshot() const {
+  std::lock_guard lock(shared_->mutex);
+  return shared_->files;
+}
+
+namespace {
+
+template <class Files>
+Result<const typename Files::Entry*> find_with_fallback(const Files& files, std::string_view lang,
+                                                        std::string_view name) {
+  if (const auto* e = files.find(lang, name)) {
+    return e;
+  }
+  if (const auto* e = files.find(kFallbackLang, name)) {
+    return e;
+  }
+  return permanent(
+      fmt::format("template '{}' exists neither for language '{}' nor for the fallback '{}'", name,
+                  lang, kFallbackLang));
+}
+
+}  // namespace
+
+Result<std::string> TemplateSet::render(std::string_view lang, std::string_view name,
+                                        const boost::json::value& ctx) const {
+  bool html = name.size() >= 5 && name.substr(name.size() - 5) == ".html";
+  return render(lang, name, ctx, html ? Escape::html : Escape::text);
+}
+
+Result<std::string> TemplateSet::render(std::string_view lang, std::string_view name,
+                                        const boost::json::value& ctx, Escape escape) const {
+  auto files = snapshot();
+  auto entry = find_with_fallback(*files, lang, name);
+  if (!entry) {
+    return entry.error();
+  }
+  return render_nodes((*entry)->nodes, ctx, escape);
+}
+
+Result<std::string> TemplateSet::source(std::string_view lang, std::string_view name) const {
+  auto files = snapshot();
+  auto entry = find_with_fallback(*files, lang, name);
+  if (!entry) {
+    return entry.error();
+  }
+  return (*entry)->source;
+}
+
+bool TemplateSet::has(std::string_view lang, std::string_view name) const {
+  return snapshot()->find(lang, name) != nullptr;
+}
+
+}  // namespace relais::connectors
