@@ -19,8 +19,12 @@ struct Error {
   std::optional<std::chrono::seconds> retry_after = {};  // a server's hint, when it gave one
 };
 
-inline Error transient(std::string message) { return {ErrorKind::transient, std::move(message)}; }
-inline Error permanent(std::string message) { return {ErrorKind::permanent, std::move(message)}; }
+inline Error transient(std::string message) {
+  return {ErrorKind::transient, std::move(message)};
+}
+inline Error permanent(std::string message) {
+  return {ErrorKind::permanent, std::move(message)};
+}
 inline Error invalid_input(std::string message) {
   return {ErrorKind::invalid_input, std::move(message)};
 }

@@ -1,0 +1,227 @@
+// Every (state, event) pair: the legal ones reach the expected state with the expected
+// effects; every other pair is refused and changes nothing.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "workflow/machine.hpp"
+#include "workflow/transitions.hpp"
+
+using namespace relais::workflow;
+using namespace std::chrono_literals;
+
+namespace {
+
+const TimePoint kNow = TimePoint(1'790'000'000'000ms);
+
+Policy policy() {
+  Policy p;
+  p.default_channels = {"site"};
+  p.known_channels = {"site", "mastodon"};
+  p.publish_delay = 10min;
+  return p;
+}
+
+// A request in `state` with one channel, set up so that channel events concern it.
+Request request_in(State state, EventKind for_event) {
+  Request r;
+  r.id = 7;
+  r.reference = "PUB-2026-0007";
+  r.state = state;
+  r.version = 3;
+  r.sender = "agent@example.org";
+  r.text = "Inauguration de la médiathèque";
+  ChannelPost site{"site", ChannelStatus::pending, "", "", ""};
+  if (state == State::published)
+    site.status = ChannelStatus::published;
+  if (for_event == EventKind::channel_removed)
+    site.status = ChannelStatus::removing;
+  if (state == State::failed && for_event == EventKind::retry)
+    site.status = ChannelStatus::failed;
+  if (state != State::initial && state != State::received && state != State::checking) {
+    r.channels.push_back(site);
+  }
+  return r;
+}
+
+Event event_of(EventKind kind) {
+  Event e;
+  e.kind = kind;
+  e.at = kNow;
+  e.actor = "test";
+  e.channel = "site";
+  e.post_id = "pub-2026-0007";
+  e.post_url = "http://127.0.0.1:8080/site/index.html#pub-2026-0007";
+  return e;
+}
+
+using Pair = std::pair<State, EventKind>;
+using S = State;
+using E = EventKind;
+
+// Written independently of workflow/transitions.cpp, from SPEC section 2.
+const std::map<Pair, State> kLegal = {
+    {{S::initial, E::submitted}, S::received},
+    {{S::received, E::checks_started}, S::checking},
+    {{S::checking, E::checks_done}, S::awaiting_approval},  // no blocking finding
+    {{S::needs_changes, E::agent_replied}, S::checking},
+    {{S::needs_changes, E::withdraw}, S::withdrawn},
+    {{S::needs_changes, E::expire}, S::expired},
+    {{S::awaiting_approval, E::approve}, S::scheduled},
+    {{S::awaiting_approval, E::request_changes}, S::needs_changes},
+    {{S::awaiting_approval, E::reject}, S::rejected},
+    {{S::awaiting_approval, E::withdraw}, S::withdrawn},
+    {{S::awaiting_approval, E::expire}, S::expired},
+    {{S::scheduled, E::publish_due}, S::publishing},
+    {{S::scheduled, E::unschedule}, S::awaiting_approval},
+    {{S::scheduled, E::withdraw}, S::withdrawn},
+    {{S::scheduled, E::takedown}, S::taken_down},
+    {{S::publishing, E::channel_published}, S::published},
+    {{S::publishing, E::channel_failed}, S::failed},
+    {{S::failed, E::channel_published}, S::failed},
+    {{S::failed, E::channel_failed}, S::failed},
+    {{S::failed, E::retry}, S::publishing},
+    {{S::failed, E::cancel}, S::withdrawn},
+    {{S::failed, E::takedown}, S::taken_down},
+    {{S::published, E::takedown}, S::taken_down},
+    {{S::taken_down, E::channel_removed}, S::taken_down},
+    {{S::withdrawn, E::channel_removed}, S::withdrawn},
+};
+
+}  // namespace
+
+TEST_CASE("every state x event pair is legal exactly as the SPEC says") {
+  int legal = 0, illegal = 0;
+  for (State s : kAllStates) {
+    for (EventKind e : kAllEvents) {
+      CAPTURE(to_string(s));
+      CAPTURE(to_string(e));
+      const Request before = request_in(s, e);
+      const auto result = apply(before, event_of(e), policy());
+      const auto it = kLegal.find({s, e});
+      if (it != kLegal.end()) {
+        REQUIRE(std::holds_alternative<Outcome>(result));
+        const auto& o = std::get<Outcome>(result);
+        CHECK(o.request.state == it->second);
+        CHECK(o.request.version == before.version + 1);
+        CHECK(o.request.updated_at == kNow);
+        ++legal;
+      } else {
+        REQUIRE(std::holds_alternative<Refusal>(result));
+        CHECK_FALSE(std::get<Refusal>(result).reason.empty());
+        ++illegal;
+      }
+    }
+  }
+  CHECK(legal == static_cast<int>(kLegal.size()));
+  CHECK(legal + illegal == 13 * 17);
+}
+
+TEST_CASE("the table holds no row that the SPEC list lacks") {
+  for (const auto& t : transitions()) {
+    CAPTURE(to_string(t.from));
+    CAPTURE(to_string(t.event));
+    CHECK(kLegal.count({t.from, t.event}) == 1);
+  }
+}
+
+TEST_CASE("submission acknowledges the agent and starts the checks") {
+  auto o = std::get<Outcome>(
+      apply(request_in(S::initial, E::submitted), event_of(E::submitted), policy()));
+  REQUIRE(o.effects.size() == 2);
+  CHECK(o.effects[0] == Effect{EffectKind::mail, "ack", "agent", ""});
+  CHECK(o.effects[1].kind == EffectKind::run_checks);
+}
+
+TEST_CASE("a blocking finding sends the request back to the agent with an expiry timer") {
+  auto e = event_of(E::checks_done);
+  e.findings = {{"text.missing", Severity::blocking, "Texte manquant"}};
+  auto o = std::get<Outcome>(apply(request_in(S::checking, E::checks_done), e, policy()));
+  CHECK(o.request.state == S::needs_changes);
+  CHECK(o.request.findings == e.findings);
+  REQUIRE(o.timers.size() == 1);
+  CHECK(o.timers[0].fires == E::expire);
+  CHECK(o.timers[0].due == kNow + policy().needs_changes_expiry);
+  CHECK(o.effects == std::vector<Effect>{{EffectKind::mail, "needs_changes", "agent", ""}});
+}
+
+TEST_CASE("passing checks propose the default channels and notify the referent") {
+  auto e = event_of(E::checks_done);
+  e.findings = {{"author.missing", Severity::warning, "Auteur ?"}};
+  auto o = std::get<Outcome>(apply(request_in(S::checking, E::checks_done), e, policy()));
+  CHECK(o.request.state == S::awaiting_approval);
+  REQUIRE(o.request.channels.size() == 1);
+  CHECK(o.request.channels[0].channel == "site");
+  CHECK(o.effects == std::vector<Effect>{{EffectKind::mail, "referent_request", "referent", ""}});
+}
+
+TEST_CASE("approve schedules at the chosen time or after the policy delay") {
+  auto e = event_of(E::approve);
+  auto o = std::get<Outcome>(apply(request_in(S::awaiting_approval, E::approve), e, policy()));
+  REQUIRE(o.request.publish_at);
+  CHECK(*o.request.publish_at == kNow + 10min);
+  REQUIRE(o.timers.size() == 1);
+  CHECK(o.timers[0] == Timer{E::publish_due, kNow + 10min});
+
+  e.publish_at = kNow + 48h;
+  e.channels = {"site", "mastodon"};
+  e.text = "Texte revu";
+  o = std::get<Outcome>(apply(request_in(S::awaiting_approval, E::approve), e, policy()));
+  CHECK(*o.request.publish_at == kNow + 48h);
+  CHECK(o.request.channels.size() == 2);
+  CHECK(o.request.text == "Texte revu");
+
+  SUBCASE("a time in the past means as soon as allowed") {
+    e.publish_at = kNow - 1h;
+    o = std::get<Outcome>(apply(request_in(S::awaiting_approval, E::approve), e, policy()));
+    CHECK(*o.request.publish_at == kNow + 10min);
+  }
+}
+
+TEST_CASE("approve with an unknown channel is refused, naming the reason") {
+  auto e = event_of(E::approve);
+  e.channels = {"myspace"};
+  auto r = apply(request_in(S::awaiting_approval, E::approve), e, policy());
+  REQUIRE(std::holds_alternative<Refusal>(r));
+  CHECK(std::get<Refusal>(r).reason.find("not configured") != std::string::npos);
+}
+
+TEST_CASE("publishing waits for every channel before published") {
+  Request r = request_in(S::publishing, E::channel_published);
+  r.channels.push_back({"mastodon", ChannelStatus::pending, "", "", ""});
+  auto o = std::get<Outcome>(apply(r, event_of(E::channel_published), policy()));
+  CHECK(o.request.state == S::publishing);
+  CHECK(o.request.channel("site")->status == ChannelStatus::published);
+  CHECK(o.request.channel("site")->url.find("#pub-2026-0007") != std::string::npos);
+  CHECK(o.effects.empty());
+
+  auto e = event_of(E::channel_published);
+  e.channel = "mastodon";
+  auto o2 = std::get<Outcome>(apply(o.request, e, policy()));
+  CHECK(o2.request.state == S::published);
+  CHECK(o2.effects == std::vector<Effect>{{EffectKind::mail, "published", "agent", ""}});
+
+  SUBCASE("a second confirmation of the same channel is refused") {
+    CHECK(std::holds_alternative<Refusal>(apply(o2.request, e, policy())));
+  }
+}
+
+TEST_CASE("publish_due publishes every chosen channel; takedown removes every published one") {
+  Request r = request_in(S::scheduled, E::publish_due);
+  r.channels.push_back({"mastodon", ChannelStatus::pending, "", "", ""});
+  auto o = std::get<Outcome>(apply(r, event_of(E::publish_due), policy()));
+  CHECK(o.effects.size() == 2);
+  CHECK(o.effects[0] == Effect{EffectKind::publish, "", "", "site"});
+
+  Request p = request_in(S::published, E::takedown);
+  auto t = std::get<Outcome>(apply(p, event_of(E::takedown), policy()));
+  CHECK(t.request.channel("site")->status == ChannelStatus::removing);
+  CHECK(t.effects == std::vector<Effect>{{EffectKind::remove, "", "", "site"}});
+}
+
+TEST_CASE("the Mermaid diagram draws every row") {
+  const auto d = mermaid_diagram();
+  CHECK(d.rfind("stateDiagram-v2", 0) == 0);
+  CHECK(d.find("[*] --> received : submitted") != std::string::npos);
+  CHECK(d.find("awaiting_approval --> scheduled : approve [channels_known]") != std::string::npos);
+}

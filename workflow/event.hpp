@@ -1,0 +1,31 @@
+// An event that may move a request: what happened, who did it, from which message or link.
+// Everything the machine needs (time included) comes in here or in the Policy, never from a
+// clock or the store, so apply() stays pure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workflow/request.hpp"
+
+namespace relais::workflow {
+
+struct Event {
+  EventKind kind = EventKind::submitted;
+  TimePoint at{};
+  std::string actor;   // "agent:a@example.org", "referent:r@example.org", "timer", "channel:site"
+  std::string source;  // "mail:<message-id>", "link:<token id>", "cli", "timer:<id>", "outbox:<id>"
+
+  std::string channel;   // channel events
+  std::string post_id;   // channel_published
+  std::string post_url;  // channel_published
+  std::string reason;    // reject, request_changes, channel_failed, takedown, withdraw
+
+  std::vector<Finding> findings;        // checks_done
+  std::vector<std::string> channels;    // approve: chosen channels (empty: the proposed ones)
+  std::optional<TimePoint> publish_at;  // approve: chosen time (empty: policy delay)
+  std::optional<std::string> text;      // approve: edited text; agent_replied: new text
+};
+
+}  // namespace relais::workflow

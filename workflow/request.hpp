@@ -1,0 +1,58 @@
+// The publication request as the state machine sees it: plain data, copied in and out of
+// the store. Times are UTC; the configured zone is applied only when shown to a person.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workflow/state.hpp"
+
+namespace relais::workflow {
+
+using Clock = std::chrono::system_clock;
+using TimePoint = std::chrono::time_point<Clock, std::chrono::milliseconds>;
+
+struct Finding {
+  std::string code;  // stable identifier, e.g. "text.missing"
+  Severity severity = Severity::info;
+  std::string message;  // a sentence the agent understands (French by default)
+  bool operator==(const Finding&) const = default;
+};
+
+struct ChannelPost {
+  std::string channel;  // [channels.NAME]
+  ChannelStatus status = ChannelStatus::pending;
+  std::string post_id;
+  std::string url;
+  std::string error;
+  bool operator==(const ChannelPost&) const = default;
+};
+
+struct Request {
+  std::int64_t id = 0;
+  std::string reference;  // "PUB-2026-0042"
+  State state = State::initial;
+  std::int64_t version = 0;  // bumped by every transition; tokens are bound to it
+  std::string sender;        // agent's addr-spec
+  std::string sender_name;
+  std::string subject;
+  std::string text;
+  std::string author;           // photo credit
+  std::string language = "fr";  // for the mails to the agent
+  std::string thread_id;        // Message-ID of the submission, for threading replies
+  std::optional<TimePoint> publish_at;
+  std::vector<ChannelPost> channels;
+  std::vector<Finding> findings;
+  std::string note;  // the referent's last note (changes asked, rejection reason)
+  TimePoint created_at{};
+  TimePoint updated_at{};
+
+  bool has_blocking_finding() const;
+  const ChannelPost* channel(std::string_view name) const;
+  ChannelPost* channel(std::string_view name);
+};
+
+}  // namespace relais::workflow

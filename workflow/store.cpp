@@ -1,0 +1,259 @@
+// Store: opening, migrations, transactions, and the requests with their channels.
+#include "workflow/store.hpp"
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "workflow/migrations.hpp"
+
+namespace relais::workflow {
+
+std::int64_t to_millis(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+TimePoint from_millis(std::int64_t ms) {
+  return TimePoint(std::chrono::milliseconds(ms));
+}
+
+namespace {
+
+std::string findings_to_json(const std::vector<Finding>& findings) {
+  boost::json::array a;
+  for (const auto& f : findings) {
+    a.push_back({{"code", f.code}, {"severity", to_string(f.severity)}, {"message", f.message}});
+  }
+  return boost::json::serialize(a);
+}
+
+std::vector<Finding> findings_from_json(const std::string& s) {
+  std::vector<Finding> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(s, ec);
+  if (ec || !v.is_array())
+    return out;
+  for (const auto& item : v.as_array()) {
+    if (!item.is_object())
+      continue;
+    const auto& o = item.as_object();
+    Finding f;
+    if (auto* p = o.if_contains("code"); p && p->is_string())
+      f.code = p->as_string();
+    if (auto* p = o.if_contains("message"); p && p->is_string())
+      f.message = p->as_string();
+    if (auto* p = o.if_contains("severity"); p && p->is_string()) {
+      f.severity = parse_severity(std::string_view(p->as_string())).value_or(Severity::info);
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+constexpr const char* kRequestColumns =
+    "id, reference, state, version, sender, sender_name, subject, text, author, language, "
+    "thread_id, publish_at, findings, note, created_at, updated_at";
+
+Request read_request(Statement& s) {
+  Request r;
+  r.id = s.int64(0);
+  r.reference = s.text(1);
+  r.state = parse_state(s.text(2)).value_or(State::initial);
+  r.version = s.int64(3);
+  r.sender = s.text(4);
+  r.sender_name = s.text(5);
+  r.subject = s.text(6);
+  r.text = s.text(7);
+  r.author = s.text(8);
+  r.language = s.text(9);
+  r.thread_id = s.text(10);
+  if (auto p = s.optional_int64(11))
+    r.publish_at = from_millis(*p);
+  r.findings = findings_from_json(s.text(12));
+  r.note = s.text(13);
+  r.created_at = from_millis(s.int64(14));
+  r.updated_at = from_millis(s.int64(15));
+  return r;
+}
+
+std::optional<std::int64_t> publish_millis(const Request& r) {
+  if (!r.publish_at)
+    return std::nullopt;
+  return to_millis(*r.publish_at);
+}
+
+}  // namespace
+
+Store::Store(const std::filesystem::path& file, Database::Mode mode) : db_(file, mode) {}
+
+int Store::schema_version() {
+  auto s = db_.prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  s.step();
+  if (s.int64(0) == 0)
+    return 0;
+  auto v = db_.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+  v.step();
+  return static_cast<int>(v.int64(0));
+}
+
+void Store::migrate() {
+  db_.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT "
+      "NULL, applied_at INTEGER NOT NULL)");
+  const int current = schema_version();
+  for (const auto& m : sqlite_migrations()) {
+    if (m.version <= current)
+      continue;
+    begin();
+    try {
+      db_.exec(m.sql);
+      db_.prepare(
+             "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, "
+             "CAST(strftime('%s','now') AS INTEGER) * 1000)")
+          .bind_all(m.version, m.name)
+          .run();
+      commit();
+    } catch (...) {
+      rollback();
+      throw;
+    }
+  }
+}
+
+void Store::begin() {
+  db_.exec("BEGIN IMMEDIATE");
+}
+void Store::commit() {
+  db_.exec("COMMIT");
+}
+void Store::rollback() {
+  db_.exec("ROLLBACK");
+}
+void Store::savepoint(std::string_view name) {
+  db_.exec(fmt::format("SAVEPOINT {}", name));
+}
+void Store::release(std::string_view name) {
+  db_.exec(fmt::format("RELEASE {}", name));
+}
+void Store::rollback_to(std::string_view name) {
+  db_.exec(fmt::format("ROLLBACK TO {0}; RELEASE {0}", name));
+}
+
+std::string Store::next_reference(int year) {
+  const std::string counter = fmt::format("reference.{}", year);
+  db_.prepare(
+         "INSERT INTO counters (name, value) VALUES (?, 1) "
+         "ON CONFLICT(name) DO UPDATE SET value = value + 1")
+      .bind_all(counter)
+      .run();
+  auto s = db_.prepare("SELECT value FROM counters WHERE name = ?");
+  s.bind_all(counter);
+  s.step();
+  return fmt::format("PUB-{}-{:04}", year, s.int64(0));
+}
+
+namespace {
+
+void save_channels(Database& db, const Request& r) {
+  db.prepare("DELETE FROM request_channels WHERE request_id = ?").bind_all(r.id).run();
+  int position = 0;
+  for (const auto& c : r.channels) {
+    db.prepare(
+          "INSERT INTO request_channels (request_id, channel, position, status, post_id, url, "
+          "error) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(r.id, c.channel, position++, to_string(c.status), c.post_id, c.url, c.error)
+        .run();
+  }
+}
+
+void load_channels(Database& db, Request& r) {
+  auto s = db.prepare(
+      "SELECT channel, status, post_id, url, error FROM request_channels WHERE request_id = ? "
+      "ORDER BY position");
+  s.bind_all(r.id);
+  while (s.step()) {
+    r.channels.push_back({s.text(0),
+                          parse_channel_status(s.text(1)).value_or(ChannelStatus::pending),
+                          s.text(2), s.text(3), s.text(4)});
+  }
+}
+
+}  // namespace
+
+std::int64_t Store::insert_request(const Request& r) {
+  db_.prepare(
+         "INSERT INTO requests (reference, state, version, sender, sender_name, subject, text, "
+         "author, language, thread_id, publish_at, findings, note, created_at, updated_at) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind_all(r.reference, to_string(r.state), r.version, r.sender, r.sender_name, r.subject,
+                r.text, r.author, r.language, r.thread_id, publish_millis(r),
+                findings_to_json(r.findings), r.note, to_millis(r.created_at),
+                to_millis(r.updated_at))
+      .run();
+  Request stored = r;
+  stored.id = db_.last_insert_id();
+  save_channels(db_, stored);
+  return stored.id;
+}
+
+std::optional<Request> Store::load_request(std::int64_t id) {
+  auto s = db_.prepare(fmt::format("SELECT {} FROM requests WHERE id = ?", kRequestColumns));
+  s.bind_all(id);
+  if (!s.step())
+    return std::nullopt;
+  Request r = read_request(s);
+  load_channels(db_, r);
+  return r;
+}
+
+std::optional<Request> Store::find_request(std::string_view key) {
+  if (!key.empty() && key.find_first_not_of("0123456789") == std::string_view::npos &&
+      key.size() < 18) {
+    return load_request(std::stoll(std::string(key)));
+  }
+  auto s = db_.prepare("SELECT id FROM requests WHERE reference = ? COLLATE NOCASE");
+  s.bind_all(key);
+  if (!s.step())
+    return std::nullopt;
+  return load_request(s.int64(0));
+}
+
+bool Store::save_request(const Request& r) {
+  db_.prepare(
+         "UPDATE requests SET state = ?, version = ?, subject = ?, text = ?, author = ?, "
+         "publish_at = ?, findings = ?, note = ?, updated_at = ? WHERE id = ? AND version = ?")
+      .bind_all(to_string(r.state), r.version, r.subject, r.text, r.author, publish_millis(r),
+                findings_to_json(r.findings), r.note, to_millis(r.updated_at), r.id, r.version - 1)
+      .run();
+  if (db_.changes() != 1)
+    return false;
+  save_channels(db_, r);
+  return true;
+}
+
+std::vector<Request> Store::list_requests(std::optional<State> state, int limit) {
+  std::vector<Request> out;
+  auto s = db_.prepare(fmt::format(
+      "SELECT {} FROM requests WHERE (?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2",
+      kRequestColumns));
+  if (state) {
+    s.bind(1, to_string(*state));
+  } else {
+    s.bind(1, std::nullopt);
+  }
+  s.bind(2, limit);
+  while (s.step())
+    out.push_back(read_request(s));
+  for (auto& r : out)
+    load_channels(db_, r);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> Store::count_by_state() {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  auto s = db_.prepare("SELECT state, count(*) FROM requests GROUP BY state ORDER BY state");
+  while (s.step())
+    out.emplace_back(s.text(0), s.int64(1));
+  return out;
+}
+
+}  // namespace relais::workflow

@@ -1,0 +1,162 @@
+// The durable store of relais (SQLite). One Store object owns one connection; the daemon
+// keeps one writer Store (on its writer thread) and read-only Stores for pages and relaisctl.
+// Every write happens inside a transaction opened by the caller (begin()/commit(), or the
+// writer's group commit). SQLite failures throw SqliteError; the caller rolls back.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workflow/outcome.hpp"
+#include "workflow/sqlite.hpp"
+
+namespace relais::workflow {
+
+struct OutboxRow {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> request_id;
+  std::string effect_key;  // idempotency key: request id + transition + index
+  EffectKind kind = EffectKind::mail;
+  std::string payload;  // JSON
+  TimePoint due_at{};
+  int attempts = 0;
+  std::string last_error;
+};
+
+struct TimerRow {
+  std::int64_t id = 0;
+  std::int64_t request_id = 0;
+  EventKind fires = EventKind::expire;
+  TimePoint due_at{};
+};
+
+struct TokenRow {
+  std::int64_t id = 0;
+  std::string hash;  // hex SHA-256 of the raw token
+  std::int64_t request_id = 0;
+  std::string recipient;
+  std::string actions;  // comma-separated event names
+  std::int64_t version = 0;
+  TimePoint expires_at{};
+  std::optional<TimePoint> used_at;
+  std::string used_for;
+};
+
+struct MediaRow {
+  std::int64_t id = 0;
+  std::int64_t request_id = 0;
+  int position = 0;
+  std::string sha256;
+  std::string content_type;
+  std::string filename;  // display only; never a path
+  std::int64_t size = 0;
+};
+
+struct QuarantineRow {
+  std::int64_t id = 0;
+  std::string sha256;
+  std::int64_t size = 0;
+  std::string reason;
+  std::string remote;
+  TimePoint at{};
+};
+
+struct AuditRow {
+  std::int64_t id = 0;
+  std::int64_t request_id = 0;
+  std::string from_state, to_state, event, actor, source, detail;
+  TimePoint at{};
+  std::string prev_hash, hash;
+};
+
+struct InboundMessage {
+  std::string sha256;
+  std::string message_id;
+  std::optional<std::int64_t> request_id;
+  std::string kind;  // submission, reply, refused, automatic, takedown
+  std::string sender;
+  std::string recipients;
+  TimePoint at{};
+};
+
+class Store {
+ public:
+  Store(const std::filesystem::path& file, Database::Mode mode);
+
+  // Applies the compiled-in migrations not yet applied; called once at start by the writer.
+  void migrate();
+  int schema_version();
+
+  void begin();  // BEGIN IMMEDIATE
+  void commit();
+  void rollback();
+  void savepoint(std::string_view name);
+  void release(std::string_view name);
+  void rollback_to(std::string_view name);
+
+  // ---- requests
+  std::string next_reference(int year);           // "PUB-2026-0042", gap-free per year
+  std::int64_t insert_request(const Request& r);  // r.state is stored as given
+  std::optional<Request> load_request(std::int64_t id);
+  std::optional<Request> find_request(std::string_view id_or_reference);
+  // Compare-and-set on version: false when the stored version is not r.version - 1.
+  bool save_request(const Request& r);
+  std::vector<Request> list_requests(std::optional<State> state, int limit);
+  std::vector<std::pair<std::string, std::int64_t>> count_by_state();
+
+  // ---- audit record (hash chain)
+  void append_transition(const AuditRow& row);  // fills prev_hash and hash
+  std::vector<AuditRow> transitions_of(std::int64_t request_id);
+  // Recomputes the chain; returns the id of the first broken row, or nullopt.
+  std::optional<std::int64_t> verify_audit_chain();
+
+  // ---- messages and media
+  std::optional<InboundMessage> find_inbound(std::string_view sha256, std::string_view message_id);
+  void insert_inbound(const InboundMessage& m);
+  void insert_outbound(std::string_view message_id, std::optional<std::int64_t> request_id,
+                       std::string_view kind, std::string_view recipients, TimePoint at);
+  // The request a message (by Message-ID, in or out) belongs to.
+  std::optional<std::int64_t> request_of_message(std::string_view message_id);
+  std::int64_t insert_media(const MediaRow& m);
+  std::vector<MediaRow> media_of(std::int64_t request_id);
+
+  // ---- outbox
+  std::int64_t enqueue(const OutboxRow& row);  // ignored (returns 0) if effect_key exists
+  // Claims up to `limit` due rows by (due_at, id), leasing them until `lease_until`.
+  std::vector<OutboxRow> claim_outbox(TimePoint now, TimePoint lease_until, int limit);
+  void complete_outbox(std::int64_t id, TimePoint at);
+  void defer_outbox(std::int64_t id, TimePoint due_at, std::string_view error);
+  void give_up_outbox(std::int64_t id, TimePoint at, std::string_view error);
+  std::int64_t outbox_depth();
+
+  // ---- timers
+  void replace_timers(std::int64_t request_id, const std::vector<Timer>& timers);
+  std::vector<TimerRow> claim_timers(TimePoint now, TimePoint lease_until, int limit);
+  void delete_timer(std::int64_t id);
+  // The earliest due time among pending outbox rows and timers, for re-arming the wake-up.
+  std::optional<TimePoint> next_due();
+
+  // ---- link tokens
+  void insert_token(const TokenRow& t);
+  std::optional<TokenRow> find_token(std::string_view hash);
+  // Marks the token used, only if it is still unused: false if someone used it first.
+  bool use_token(std::int64_t id, TimePoint at, std::string_view used_for);
+
+  // ---- quarantine
+  void insert_quarantine(const QuarantineRow& q);
+  std::vector<QuarantineRow> list_quarantine();
+
+  Database& db() { return db_; }
+
+ private:
+  Database db_;
+};
+
+// Milliseconds since the epoch, for storage.
+std::int64_t to_millis(TimePoint t);
+TimePoint from_millis(std::int64_t ms);
+
+}  // namespace relais::workflow

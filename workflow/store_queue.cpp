@@ -1,0 +1,115 @@
+// The outbox and the durable timers: rows claimed by (due_at, id) with a lease, so that an
+// effect or timer whose worker died is claimed again once its lease runs out.
+#include <fmt/format.h>
+
+#include "workflow/store.hpp"
+
+namespace relais::workflow {
+
+std::int64_t Store::enqueue(const OutboxRow& row) {
+  db_.prepare(
+         "INSERT INTO outbox (request_id, effect_key, kind, payload, due_at, created_at) "
+         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(effect_key) DO NOTHING")
+      .bind_all(row.request_id, row.effect_key, to_string(row.kind), row.payload,
+                to_millis(row.due_at), to_millis(row.due_at))
+      .run();
+  return db_.changes() == 1 ? db_.last_insert_id() : 0;
+}
+
+std::vector<OutboxRow> Store::claim_outbox(TimePoint now, TimePoint lease_until, int limit) {
+  std::vector<OutboxRow> out;
+  auto s = db_.prepare(
+      "SELECT id, request_id, effect_key, kind, payload, due_at, attempts, last_error FROM outbox "
+      "WHERE done_at IS NULL AND due_at <= ?1 AND lease_until <= ?1 ORDER BY due_at, id LIMIT ?2");
+  s.bind(1, to_millis(now)).bind(2, limit);
+  while (s.step()) {
+    OutboxRow r;
+    r.id = s.int64(0);
+    r.request_id = s.optional_int64(1);
+    r.effect_key = s.text(2);
+    const auto kind = s.text(3);
+    for (auto k :
+         {EffectKind::run_checks, EffectKind::mail, EffectKind::publish, EffectKind::remove}) {
+      if (to_string(k) == kind)
+        r.kind = k;
+    }
+    r.payload = s.text(4);
+    r.due_at = from_millis(s.int64(5));
+    r.attempts = static_cast<int>(s.int64(6));
+    r.last_error = s.text(7);
+    out.push_back(std::move(r));
+  }
+  for (auto& r : out) {
+    db_.prepare("UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?")
+        .bind_all(to_millis(lease_until), r.id)
+        .run();
+    ++r.attempts;
+  }
+  return out;
+}
+
+void Store::complete_outbox(std::int64_t id, TimePoint at) {
+  db_.prepare("UPDATE outbox SET done_at = ?, lease_until = 0, last_error = '' WHERE id = ?")
+      .bind_all(to_millis(at), id)
+      .run();
+}
+
+void Store::defer_outbox(std::int64_t id, TimePoint due_at, std::string_view error) {
+  db_.prepare("UPDATE outbox SET due_at = ?, lease_until = 0, last_error = ? WHERE id = ?")
+      .bind_all(to_millis(due_at), error, id)
+      .run();
+}
+
+void Store::give_up_outbox(std::int64_t id, TimePoint at, std::string_view error) {
+  db_.prepare("UPDATE outbox SET done_at = ?, lease_until = 0, last_error = ? WHERE id = ?")
+      .bind_all(to_millis(at), fmt::format("gave up: {}", error), id)
+      .run();
+}
+
+std::int64_t Store::outbox_depth() {
+  auto s = db_.prepare("SELECT count(*) FROM outbox WHERE done_at IS NULL");
+  s.step();
+  return s.int64(0);
+}
+
+void Store::replace_timers(std::int64_t request_id, const std::vector<Timer>& timers) {
+  db_.prepare("DELETE FROM timers WHERE request_id = ?").bind_all(request_id).run();
+  for (const auto& t : timers) {
+    db_.prepare("INSERT INTO timers (request_id, event, due_at) VALUES (?, ?, ?)")
+        .bind_all(request_id, to_string(t.fires), to_millis(t.due))
+        .run();
+  }
+}
+
+std::vector<TimerRow> Store::claim_timers(TimePoint now, TimePoint lease_until, int limit) {
+  std::vector<TimerRow> out;
+  auto s = db_.prepare(
+      "SELECT id, request_id, event, due_at FROM timers WHERE due_at <= ?1 AND lease_until <= ?1 "
+      "ORDER BY due_at, id LIMIT ?2");
+  s.bind(1, to_millis(now)).bind(2, limit);
+  while (s.step()) {
+    out.push_back({s.int64(0), s.int64(1), parse_event(s.text(2)).value_or(EventKind::expire),
+                   from_millis(s.int64(3))});
+  }
+  for (auto& t : out) {
+    db_.prepare("UPDATE timers SET lease_until = ? WHERE id = ?")
+        .bind_all(to_millis(lease_until), t.id)
+        .run();
+  }
+  return out;
+}
+
+void Store::delete_timer(std::int64_t id) {
+  db_.prepare("DELETE FROM timers WHERE id = ?").bind_all(id).run();
+}
+
+std::optional<TimePoint> Store::next_due() {
+  auto s = db_.prepare(
+      "SELECT min(t) FROM (SELECT min(max(due_at, lease_until)) AS t FROM outbox WHERE done_at "
+      "IS NULL UNION ALL SELECT min(max(due_at, lease_until)) FROM timers)");
+  if (!s.step() || s.is_null(0))
+    return std::nullopt;
+  return from_millis(s.int64(0));
+}
+
+}  // namespace relais::workflow

@@ -1,0 +1,123 @@
+// Store: inbound/outbound messages, media rows, link tokens and the quarantine.
+#include "workflow/store.hpp"
+
+namespace relais::workflow {
+
+std::optional<InboundMessage> Store::find_inbound(std::string_view sha256,
+                                                  std::string_view message_id) {
+  auto s = db_.prepare(
+      "SELECT sha256, message_id, request_id, kind, sender, recipients, at FROM messages "
+      "WHERE direction = 'in' AND (sha256 = ?1 OR (?2 <> '' AND message_id = ?2)) "
+      "ORDER BY id LIMIT 1");
+  s.bind(1, sha256).bind(2, message_id);
+  if (!s.step())
+    return std::nullopt;
+  return InboundMessage{s.text(0), s.text(1), s.optional_int64(2),    s.text(3),
+                        s.text(4), s.text(5), from_millis(s.int64(6))};
+}
+
+void Store::insert_inbound(const InboundMessage& m) {
+  db_.prepare(
+         "INSERT INTO messages (direction, sha256, message_id, request_id, kind, sender, "
+         "recipients, at) VALUES ('in', ?, ?, ?, ?, ?, ?, ?)")
+      .bind_all(m.sha256, m.message_id, m.request_id, m.kind, m.sender, m.recipients,
+                to_millis(m.at))
+      .run();
+}
+
+void Store::insert_outbound(std::string_view message_id, std::optional<std::int64_t> request_id,
+                            std::string_view kind, std::string_view recipients, TimePoint at) {
+  db_.prepare(
+         "INSERT INTO messages (direction, message_id, request_id, kind, recipients, at) "
+         "VALUES ('out', ?, ?, ?, ?, ?)")
+      .bind_all(message_id, request_id, kind, recipients, to_millis(at))
+      .run();
+}
+
+std::optional<std::int64_t> Store::request_of_message(std::string_view message_id) {
+  if (message_id.empty())
+    return std::nullopt;
+  auto s = db_.prepare(
+      "SELECT request_id FROM messages WHERE message_id = ? AND request_id IS NOT NULL "
+      "ORDER BY id LIMIT 1");
+  s.bind_all(message_id);
+  if (!s.step())
+    return std::nullopt;
+  return s.int64(0);
+}
+
+std::int64_t Store::insert_media(const MediaRow& m) {
+  db_.prepare(
+         "INSERT INTO media (request_id, position, sha256, content_type, filename, size) "
+         "VALUES (?, ?, ?, ?, ?, ?)")
+      .bind_all(m.request_id, m.position, m.sha256, m.content_type, m.filename, m.size)
+      .run();
+  return db_.last_insert_id();
+}
+
+std::vector<MediaRow> Store::media_of(std::int64_t request_id) {
+  std::vector<MediaRow> out;
+  auto s = db_.prepare(
+      "SELECT id, request_id, position, sha256, content_type, filename, size FROM media "
+      "WHERE request_id = ? AND dropped = 0 ORDER BY position");
+  s.bind_all(request_id);
+  while (s.step()) {
+    out.push_back({s.int64(0), s.int64(1), static_cast<int>(s.int64(2)), s.text(3), s.text(4),
+                   s.text(5), s.int64(6)});
+  }
+  return out;
+}
+
+void Store::insert_token(const TokenRow& t) {
+  db_.prepare(
+         "INSERT INTO tokens (hash, request_id, recipient, actions, version, expires_at, "
+         "created_at) VALUES (?, ?, ?, ?, ?, ?, strftime('%s','now') * 1000)")
+      .bind_all(t.hash, t.request_id, t.recipient, t.actions, t.version, to_millis(t.expires_at))
+      .run();
+}
+
+std::optional<TokenRow> Store::find_token(std::string_view hash) {
+  auto s = db_.prepare(
+      "SELECT id, hash, request_id, recipient, actions, version, expires_at, used_at, used_for "
+      "FROM tokens WHERE hash = ?");
+  s.bind_all(hash);
+  if (!s.step())
+    return std::nullopt;
+  TokenRow t{s.int64(0),
+             s.text(1),
+             s.int64(2),
+             s.text(3),
+             s.text(4),
+             s.int64(5),
+             from_millis(s.int64(6)),
+             std::nullopt,
+             s.text(8)};
+  if (auto u = s.optional_int64(7))
+    t.used_at = from_millis(*u);
+  return t;
+}
+
+bool Store::use_token(std::int64_t id, TimePoint at, std::string_view used_for) {
+  db_.prepare("UPDATE tokens SET used_at = ?, used_for = ? WHERE id = ? AND used_at IS NULL")
+      .bind_all(to_millis(at), used_for, id)
+      .run();
+  return db_.changes() == 1;
+}
+
+void Store::insert_quarantine(const QuarantineRow& q) {
+  db_.prepare("INSERT INTO quarantine (sha256, size, reason, remote, at) VALUES (?, ?, ?, ?, ?)")
+      .bind_all(q.sha256, q.size, q.reason, q.remote, to_millis(q.at))
+      .run();
+}
+
+std::vector<QuarantineRow> Store::list_quarantine() {
+  std::vector<QuarantineRow> out;
+  auto s = db_.prepare("SELECT id, sha256, size, reason, remote, at FROM quarantine ORDER BY id");
+  while (s.step()) {
+    out.push_back(
+        {s.int64(0), s.text(1), s.int64(2), s.text(3), s.text(4), from_millis(s.int64(5))});
+  }
+  return out;
+}
+
+}  // namespace relais::workflow
