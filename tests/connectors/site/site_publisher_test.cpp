@@ -275,6 +275,7 @@ TEST_CASE("site: an unwritable directory is a transient error") {
     fs::permissions(tmp.path() / "site", fs::perms::owner_read | fs::perms::owner_exec);
     SitePublisher site(options_for(tmp.path()));
     auto r = site.create(sample_post(tmp.path()));
+    fs::permissions(tmp.path() / "site", fs::perms::owner_all);  // so that TempDir can clean up
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == relais::ErrorKind::transient);
   }
