@@ -1,0 +1,438 @@
+// The key table of relais.toml (see config_keys.hpp). Adding a key = adding one row here,
+// its line in etc/relais.toml (and the embedded copy), and regenerating the JSON Schema; the
+// tests fail until all three agree.
+#include "daemon/config/config_keys.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+
+namespace relais::daemon::config_keys {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+std::vector<KeySpec> make_keys() {
+  using T = KeyType;
+  return {
+      // [general]
+      {.path = "general.state_dir",
+       .type = T::path,
+       .default_value = "var",
+       .help = "Directory of all state (database, outbox, site, secrets), relative to the "
+               "working directory unless absolute.",
+       .field = [](Config& c) -> std::string& { return c.general.state_dir; }},
+      {.path = "general.timezone",
+       .type = T::time_zone,
+       .default_value = "Europe/Paris",
+       .help = "Time zone in which times are shown and scheduled (a tz database name).",
+       .field = [](Config& c) -> std::string& { return c.general.timezone; }},
+      {.path = "general.language",
+       .type = T::enumeration,
+       .default_value = "fr",
+       .help = "Language of the messages sent to people.",
+       .allowed = {"fr", "en"},
+       .field = [](Config& c) -> std::string& { return c.general.language; }},
+      {.path = "general.templates_dir",
+       .type = T::path,
+       .default_value = "etc/templates",
+       .help = "Directory of the message templates (one subdirectory per language).",
+       .field = [](Config& c) -> std::string& { return c.general.templates_dir; }},
+      {.path = "general.lexicons_dir",
+       .type = T::path,
+       .default_value = "etc/lexicons",
+       .help = "Directory of the word lists used by the discretion checks.",
+       .field = [](Config& c) -> std::string& { return c.general.lexicons_dir; }},
+      {.path = "general.log_level",
+       .type = T::enumeration,
+       .default_value = "info",
+       .help = "Least severe log level written.",
+       .allowed = {"trace", "debug", "info", "warn", "error"},
+       .field = [](Config& c) -> std::string& { return c.general.log_level; }},
+      // [http]
+      {.path = "http.listen",
+       .type = T::address,
+       .default_value = "127.0.0.1:8080",
+       .help = "Address of the HTTP server (approval pages, takedown form, API, metrics).",
+       .field = [](Config& c) -> std::string& { return c.http.listen; }},
+      {.path = "http.public_url",
+       .type = T::url,
+       .default_value = "http://127.0.0.1:8080",
+       .help = "Public base URL of the HTTP server, used for links in mails.",
+       .field = [](Config& c) -> std::string& { return c.http.public_url; }},
+      // [mail]
+      {.path = "mail.submission_address",
+       .type = T::email,
+       .default_value = "publications@example.org",
+       .help = "Address to which staff send material to publish.",
+       .field = [](Config& c) -> std::string& { return c.mail.submission_address; }},
+      {.path = "mail.takedown_address",
+       .type = T::email,
+       .default_value = "droit-image@example.org",
+       .help = "Address to which anyone sends a takedown (right to one's image) request; may "
+               "equal the submission address.",
+       .field = [](Config& c) -> std::string& { return c.mail.takedown_address; }},
+      {.path = "mail.from_address",
+       .type = T::email,
+       .default_value = "publications@example.org",
+       .help = "Sender address of the mails relais sends.",
+       .field = [](Config& c) -> std::string& { return c.mail.from_address; }},
+      {.path = "mail.from_name",
+       .type = T::string,
+       .default_value = "relais — publications",
+       .help = "Sender display name of the mails relais sends.",
+       .allow_empty = true,
+       .field = [](Config& c) -> std::string& { return c.mail.from_name; }},
+      {.path = "mail.allowed_senders",
+       .type = T::sender_list,
+       .default_value = Strings{"example.org"},
+       .help = "Domains (any address of the domain) or full addresses allowed to submit.",
+       .field = [](Config& c) -> std::vector<std::string>& { return c.mail.allowed_senders; }},
+      {.path = "mail.max_message_bytes",
+       .type = T::integer,
+       .default_value = std::int64_t{26214400},
+       .help = "Largest message accepted, in bytes.",
+       .min = 1024,
+       .max = 1073741824,
+       .field = [](Config& c) -> std::int64_t& { return c.mail.max_message_bytes; }},
+      {.path = "mail.max_recipients",
+       .type = T::integer,
+       .default_value = std::int64_t{10},
+       .help = "Most recipients accepted in one SMTP/LMTP transaction.",
+       .min = 1,
+       .max = 1000,
+       .field = [](Config& c) -> int& { return c.mail.max_recipients; }},
+      {.path = "mail.smtp_listen",
+       .type = T::address,
+       .default_value = "127.0.0.1:2525",
+       .help = "Address of the SMTP listener; empty = off.",
+       .allow_empty = true,
+       .field = [](Config& c) -> std::string& { return c.mail.smtp_listen; }},
+      {.path = "mail.lmtp_listen",
+       .type = T::address,
+       .default_value = "",
+       .help = "Address of the LMTP listener (host:port or unix:/path); empty = off.",
+       .allow_empty = true,
+       .allow_unix = true,
+       .field = [](Config& c) -> std::string& { return c.mail.lmtp_listen; }},
+      // [mail.relay]
+      {.path = "mail.relay.host",
+       .type = T::host,
+       .default_value = "",
+       .help = "SMTP relay for outgoing mail; empty = write mails to the Maildir "
+               "<state_dir>/outbox instead.",
+       .allow_empty = true,
+       .field = [](Config& c) -> std::string& { return c.relay.host; }},
+      {.path = "mail.relay.port",
+       .type = T::integer,
+       .default_value = std::int64_t{587},
+       .help = "Port of the SMTP relay.",
+       .min = 1,
+       .max = 65535,
+       .field = [](Config& c) -> int& { return c.relay.port; }},
+      {.path = "mail.relay.tls",
+       .type = T::enumeration,
+       .default_value = "starttls",
+       .help = "TLS with the relay: STARTTLS, implicit TLS, or none (only for a loopback host).",
+       .allowed = {"starttls", "implicit", "none"},
+       .field = [](Config& c) -> std::string& { return c.relay.tls; }},
+      {.path = "mail.relay.username",
+       .type = T::string,
+       .default_value = "",
+       .help = "User name for SMTP authentication; empty = no authentication.",
+       .allow_empty = true,
+       .field = [](Config& c) -> std::string& { return c.relay.username; }},
+      {.path = "mail.relay.password_file",
+       .type = T::secret_file,
+       .default_value = "",
+       .help = "File holding the SMTP password (e.g. a systemd credential).",
+       .allow_empty = true,
+       .field = [](Config& c) -> std::string& { return c.relay.password_file; }},
+      {.path = "mail.relay.timeout_seconds",
+       .type = T::duration_seconds,
+       .default_value = std::int64_t{30},
+       .help = "Time-out of each exchange with the relay.",
+       .min = 1,
+       .max = 3600,
+       .field = [](Config& c) -> int& { return c.relay.timeout_seconds; }},
+      // [referent]
+      {.path = "referent.address",
+       .type = T::email,
+       .default_value = "referent@example.org",
+       .help = "Address of the referent who approves publications.",
+       .field = [](Config& c) -> std::string& { return c.referent.address; }},
+      {.path = "referent.name",
+       .type = T::string,
+       .default_value = "Référent réseaux sociaux",
+       .help = "Display name of the referent.",
+       .allow_empty = true,
+       .field = [](Config& c) -> std::string& { return c.referent.name; }},
+      {.path = "referent.backup_address",
+       .type = T::email,
+       .default_value = "suppleant@example.org",
+       .help = "Address of the backup referent (absences, escalation).",
+       .field = [](Config& c) -> std::string& { return c.referent.backup_address; }},
+      // [workflow]
+      {.path = "workflow.default_channels",
+       .type = T::channel_list,
+       .default_value = Strings{"site"},
+       .help = "Channels proposed for a new request; each names a [channels.NAME] table.",
+       .field = [](Config& c) -> std::vector<std::string>& { return c.workflow.default_channels; }},
+      {.path = "workflow.publish_delay_minutes",
+       .type = T::integer,
+       .default_value = std::int64_t{0},
+       .help = "Approved posts go out this many minutes after approval unless the referent "
+               "picks a time.",
+       .min = 0,
+       .max = 43200,
+       .field = [](Config& c) -> int& { return c.workflow.publish_delay_minutes; }},
+      {.path = "workflow.needs_changes_expiry_days",
+       .type = T::integer,
+       .default_value = std::int64_t{14},
+       .help = "Days after which a request waiting for the agent's changes expires.",
+       .min = 1,
+       .max = 365,
+       .field = [](Config& c) -> int& { return c.workflow.needs_changes_expiry_days; }},
+      {.path = "workflow.approval_expiry_days",
+       .type = T::integer,
+       .default_value = std::int64_t{14},
+       .help = "Days after which a request waiting for the referent's decision expires.",
+       .min = 1,
+       .max = 365,
+       .field = [](Config& c) -> int& { return c.workflow.approval_expiry_days; }},
+      {.path = "workflow.link_ttl_hours",
+       .type = T::integer,
+       .default_value = std::int64_t{168},
+       .help = "Hours during which a link in a mail (approval, completion form) stays valid.",
+       .min = 1,
+       .max = 8760,
+       .field = [](Config& c) -> int& { return c.workflow.link_ttl_hours; }},
+      // [security]
+      {.path = "security.token_key_file",
+       .type = T::secret_file,
+       .default_value = "",
+       .help = "File holding the key that signs link tokens; empty = generate and keep "
+               "<state_dir>/secrets/token.key (mode 0600).",
+       .allow_empty = true,
+       .field = [](Config& c) -> std::string& { return c.security.token_key_file; }},
+      // [outbox]
+      {.path = "outbox.max_attempts",
+       .type = T::integer,
+       .default_value = std::int64_t{12},
+       .help = "Attempts to deliver an outgoing mail or post before it fails for good.",
+       .min = 1,
+       .max = 1000,
+       .field = [](Config& c) -> int& { return c.outbox.max_attempts; }},
+      {.path = "outbox.backoff_initial_seconds",
+       .type = T::duration_seconds,
+       .default_value = std::int64_t{5},
+       .help = "Delay before the first retry; doubles each time.",
+       .min = 1,
+       .max = 86400,
+       .field = [](Config& c) -> int& { return c.outbox.backoff_initial_seconds; }},
+      {.path = "outbox.backoff_max_seconds",
+       .type = T::duration_seconds,
+       .default_value = std::int64_t{3600},
+       .help = "Longest delay between two retries.",
+       .min = 1,
+       .max = 604800,
+       .field = [](Config& c) -> int& { return c.outbox.backoff_max_seconds; }},
+  };
+}
+
+KeySpec base_url(std::string_view default_url, std::string_view help) {
+  return {.path = "base_url",
+          .type = KeyType::url,
+          .default_value = std::string(default_url),
+          .help = help,
+          .https_unless_loopback = true,
+          .required = default_url.empty()};
+}
+
+KeySpec secret(std::string_view name, std::string_view help) {
+  return {.path = name,
+          .type = KeyType::secret_file,
+          .default_value = "",
+          .help = help,
+          .required = true};
+}
+
+std::vector<ChannelType> make_channel_types() {
+  using T = KeyType;
+  return {
+      {"site",
+       "A local static news page with an Atom feed.",
+       {
+           {.path = "dir",
+            .type = T::path,
+            .default_value = "var/site",
+            .help = "Directory where the pages, feed and media are written."},
+           {.path = "title",
+            .type = T::string,
+            .default_value = "Actualités",
+            .help = "Title of the page and the feed."},
+           {.path = "public_url",
+            .type = T::url,
+            .default_value = "",
+            .help = "Public URL of the page; empty = <http.public_url>/site/.",
+            .allow_empty = true},
+       }},
+      {"facebook",
+       "A Facebook Page (Graph API).",
+       {
+           base_url("https://graph.facebook.com", "API endpoint (for proxies and tests)."),
+           {.path = "page_id",
+            .type = T::string,
+            .default_value = "",
+            .help = "Id of the Page to publish on.",
+            .required = true},
+           secret("access_token_file", "File holding the Page access token."),
+       },
+       true},
+      {"linkedin",
+       "A LinkedIn organisation page (Posts API).",
+       {
+           base_url("https://api.linkedin.com", "API endpoint (for proxies and tests)."),
+           {.path = "organization_urn",
+            .type = T::string,
+            .default_value = "",
+            .help = "Organisation to publish as, e.g. urn:li:organization:123.",
+            .required = true},
+           secret("access_token_file", "File holding the OAuth access token."),
+       },
+       true},
+      {"x",
+       "An X account (API v2).",
+       {
+           base_url("https://api.x.com", "API endpoint (for proxies and tests)."),
+           secret("access_token_file", "File holding the OAuth 2.0 user access token."),
+       },
+       true},
+      {"mastodon",
+       "A Mastodon account.",
+       {
+           base_url("", "URL of the instance, e.g. https://mastodon.example."),
+           secret("access_token_file", "File holding the application's access token."),
+           {.path = "visibility",
+            .type = T::enumeration,
+            .default_value = "public",
+            .help = "Visibility of the posts.",
+            .allowed = {"public", "unlisted", "private"}},
+       },
+       true},
+      {"webhook",
+       "A generic webhook: each post is sent as a signed JSON request.",
+       {
+           base_url("", "URL that receives the posts."),
+           secret("secret_file", "File holding the key that signs each request (HMAC-SHA256)."),
+       },
+       true},
+  };
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& keys() {
+  static const std::vector<KeySpec> table = make_keys();
+  return table;
+}
+
+const std::vector<ChannelType>& channel_types() {
+  static const std::vector<ChannelType> table = make_channel_types();
+  return table;
+}
+
+const KeySpec* find_key(std::string_view path) {
+  for (const auto& k : keys()) {
+    if (k.path == path) {
+      return &k;
+    }
+  }
+  return nullptr;
+}
+
+const ChannelType* find_channel_type(std::string_view name) {
+  for (const auto& t : channel_types()) {
+    if (t.name == name) {
+      return &t;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> sections() {
+  std::vector<std::string> out;
+  for (const auto& k : keys()) {
+    std::string_view p = k.path;
+    for (auto dot = p.find('.'); dot != std::string_view::npos; dot = p.find('.', dot + 1)) {
+      std::string s(p.substr(0, dot));
+      if (std::find(out.begin(), out.end(), s) == out.end()) {
+        out.push_back(std::move(s));
+      }
+    }
+  }
+  return out;
+}
+
+bool is_inline_secret_name(std::string_view name) {
+  if (name.ends_with("_file")) {
+    return false;
+  }
+  for (std::string_view word : {"password", "passwd", "token", "secret", "api_key", "apikey"}) {
+    if (name.find(word) != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string type_name(const KeySpec& spec) {
+  switch (spec.type) {
+    case KeyType::string:
+      return "string";
+    case KeyType::integer:
+      return "integer";
+    case KeyType::boolean:
+      return "boolean";
+    case KeyType::duration_seconds:
+      return "seconds";
+    case KeyType::address:
+      return spec.allow_unix ? "address (host:port or unix:/path)" : "address (host:port)";
+    case KeyType::email:
+      return "email address";
+    case KeyType::sender_list:
+      return "list of domains or addresses";
+    case KeyType::channel_list:
+      return "list of channel names";
+    case KeyType::path:
+      return "path";
+    case KeyType::enumeration:
+      return "one of";
+    case KeyType::time_zone:
+      return "time zone";
+    case KeyType::url:
+      return spec.https_unless_loopback ? "URL (https)" : "URL";
+    case KeyType::host:
+      return "host name or IP address";
+    case KeyType::secret_file:
+      return "secret file";
+  }
+  return "string";
+}
+
+std::string value_to_toml(const Value& value) {
+  struct Visitor {
+    std::string operator()(const std::string& s) const { return fmt::format("\"{}\"", s); }
+    std::string operator()(std::int64_t i) const { return std::to_string(i); }
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(const std::vector<std::string>& v) const {
+      std::string out = "[";
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        out += (i ? ", \"" : "\"") + v[i] + "\"";
+      }
+      return out + "]";
+    }
+  };
+  return std::visit(Visitor{}, value);
+}
+
+}  // namespace relais::daemon::config_keys

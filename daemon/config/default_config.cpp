@@ -1,0 +1,100 @@
+// The embedded default configuration: byte for byte etc/relais.toml (a test compares them).
+// Edit etc/relais.toml, then paste it between the delimiters below; nothing is generated at
+// build time, so the binary runs with no file at all.
+#include "daemon/config/config.hpp"
+
+namespace relais::daemon {
+
+std::string_view embedded_default_config() {
+  static constexpr std::string_view text =
+      R"relais_toml(# relais configuration: the documented example and the built-in default.
+#
+# With this file as it is, relais runs out of the box from any working directory:
+# SQLite storage and all state under ./var/, mail accepted on SMTP 127.0.0.1:2525,
+# the web pages on http://127.0.0.1:8080, outgoing mail written to the Maildir
+# var/outbox/ and publications written to the `site` channel in var/site/.
+#
+# Relative paths are relative to the working directory. Secrets are never written here:
+# keys ending in _file name a file that holds the secret (e.g. a systemd credential,
+# LoadCredential=). Check a file with: relaisd --check-config --config FILE
+
+[general]
+state_dir = "var"                  # all state: database, outbox, site, secrets
+timezone = "Europe/Paris"          # times are shown and scheduled in this zone
+language = "fr"                    # language of the messages sent to people: fr | en
+templates_dir = "etc/templates"    # message templates, one subdirectory per language
+lexicons_dir = "etc/lexicons"      # word lists of the discretion checks
+log_level = "info"                 # trace | debug | info | warn | error
+
+[http]
+listen = "127.0.0.1:8080"              # approval pages, takedown form, API, metrics
+public_url = "http://127.0.0.1:8080"   # base of the links in mails, as people reach it
+
+[mail]
+submission_address = "publications@example.org"  # staff send material to publish here
+takedown_address = "droit-image@example.org"     # right-to-image requests (may equal the above)
+from_address = "publications@example.org"        # sender of the mails relais sends
+from_name = "relais — publications"              # sender display name
+allowed_senders = ["example.org"]                # domains or full addresses allowed to submit
+max_message_bytes = 26214400                     # largest message accepted (1024 to 1073741824)
+max_recipients = 10                              # recipients per SMTP/LMTP transaction (1 to 1000)
+smtp_listen = "127.0.0.1:2525"                   # SMTP listener; empty = off
+lmtp_listen = ""                                 # LMTP listener, host:port or unix:/path; empty = off
+
+[mail.relay]
+host = ""                # SMTP relay; empty = write outgoing mail to the Maildir <state_dir>/outbox
+port = 587               # relay port
+tls = "starttls"         # starttls | implicit | none (none only for a loopback host)
+username = ""            # SMTP user name; empty = no authentication
+password_file = ""       # file holding the SMTP password
+timeout_seconds = 30     # time-out of each exchange with the relay
+
+# A real relay, for example:
+# [mail.relay]
+# host = "smtp.example.org"
+# port = 465
+# tls = "implicit"
+# username = "relais@example.org"
+# password_file = "/run/credentials/relais.service/smtp-password"
+# timeout_seconds = 30
+
+[referent]
+address = "referent@example.org"          # approves publications (must differ from the submission address)
+name = "Référent réseaux sociaux"          # display name
+backup_address = "suppleant@example.org"  # backup referent: absences and escalation
+
+[workflow]
+default_channels = ["site"]       # channels proposed for a new request, each a [channels.NAME]
+publish_delay_minutes = 0         # approved posts go out this long after approval unless a time is picked (0 to 43200)
+needs_changes_expiry_days = 14    # a request waiting for the agent's changes expires after this
+approval_expiry_days = 14         # a request waiting for the referent's decision expires after this
+link_ttl_hours = 168              # links in mails stay valid this long
+
+[security]
+token_key_file = ""   # key that signs link tokens; empty = generate <state_dir>/secrets/token.key (mode 0600)
+
+[outbox]
+max_attempts = 12                 # deliveries of a mail or post tried before it fails for good
+backoff_initial_seconds = 5       # delay before the first retry; doubles each time
+backoff_max_seconds = 3600        # longest delay between two retries
+
+# Channels: one [channels.NAME] table each, with a type: site, facebook, linkedin, x,
+# mastodon or webhook. Network channels accept base_url and read secrets from *_file keys.
+
+[channels.site]
+type = "site"             # a static news page with an Atom feed
+dir = "var/site"          # where the pages, feed and media are written
+title = "Actualités"      # title of the page and the feed
+public_url = ""           # public URL of the page; empty = <http.public_url>/site/
+
+# A Mastodon account, for example (add "mastodon" to workflow.default_channels to propose it):
+# [channels.mastodon]
+# type = "mastodon"
+# base_url = "https://mastodon.example"
+# access_token_file = "/run/credentials/relais.service/mastodon-token"
+# visibility = "public"   # public | unlisted | private
+)relais_toml";
+  return text;
+}
+
+}  // namespace relais::daemon
