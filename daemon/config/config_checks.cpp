@@ -90,7 +90,10 @@ std::string check_domain(std::string_view value) {
       return "is not a valid domain name";
     }
     if (dot == std::string_view::npos) {
-      return "";
+      // A top-level domain is never all digits: "1.2.3.999" is a bad address, not a name.
+      bool digits =
+          std::all_of(label.begin(), label.end(), [](char c) { return c >= '0' && c <= '9'; });
+      return digits ? "is not a valid domain name" : "";
     }
     rest.remove_prefix(dot + 1);
   }
