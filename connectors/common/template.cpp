@@ -418,10 +418,24 @@ class Renderer {
       }
     }
     for (std::size_t i = 1; found != nullptr && i < path.size(); ++i) {
-      const auto* obj = found->if_object();
-      found = obj == nullptr ? nullptr : obj->if_contains(path[i]);
+      found = child(*found, path[i]);
     }
     return found;
+  }
+
+  // A member of an object, or an item of an array by its decimal index ("list.0": "is there a
+  // first item?", for a heading shown only above a non-empty list).
+  static const boost::json::value* child(const boost::json::value& v, const std::string& part) {
+    if (const auto* obj = v.if_object()) {
+      return obj->if_contains(part);
+    }
+    const auto* arr = v.if_array();
+    if (arr == nullptr || part.empty() || part.size() > 9 ||
+        part.find_first_not_of("0123456789") != std::string::npos) {
+      return nullptr;
+    }
+    std::size_t index = std::stoul(part);
+    return index < arr->size() ? &(*arr)[index] : nullptr;
   }
 
   void write(const std::string& s, bool raw) {

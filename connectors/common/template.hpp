@@ -21,7 +21,8 @@ enum class Escape {
   header,  // CR, LF and every other control character become a space (one header line)
 };
 
-// Renders `tmpl` with `context`. Supported: {{name}}, {{{name}}}, {{&name}}, dotted names {{a.b}},
+// Renders `tmpl` with `context`. Supported: {{name}}, {{{name}}}, {{&name}}, dotted names {{a.b}}
+// (a numeric part indexes an array: {{#list.0}}heading{{/list.0}} shows only for a non-empty list),
 // {{.}} (the current item), sections {{#x}}..{{/x}} (arrays iterate, objects push context, other
 // truthy values show once), inverted sections {{^x}}..{{/x}}, comments {{! ... }}. Section,
 // inverted and comment tags alone on their line take the line with them (Mustache "standalone"

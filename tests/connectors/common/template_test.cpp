@@ -90,6 +90,17 @@ TEST_CASE("dotted names resolve through objects and do not fall back after the f
   CHECK(render_ok("[{{x.y.z}}]", ctx) == "[]");
 }
 
+TEST_CASE("a numeric part of a dotted name indexes an array") {
+  json::value ctx = {{"list", json::array{{{"m", "first"}}, {{"m", "second"}}}},
+                     {"none", json::array{}}};
+  CHECK(render_ok("{{list.1.m}}", ctx) == "second");
+  CHECK(render_ok("[{{list.2.m}}][{{list.x}}][{{list.-1}}][{{list.99999999999}}]", ctx) ==
+        "[][][][]");
+  CHECK(render_ok("{{#list.0}}Heading\n{{/list.0}}{{#list}}- {{m}}\n{{/list}}", ctx) ==
+        "Heading\n- first\n- second\n");
+  CHECK(render_ok("[{{#none.0}}Heading{{/none.0}}]", ctx) == "[]");
+}
+
 TEST_CASE("sections iterate arrays, push objects and show truthy values once") {
   json::value ctx = {{"list", json::array{{{"n", "a"}}, {{"n", "b"}}}},
                      {"words", json::array{"x", "y"}},
