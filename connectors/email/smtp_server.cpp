@@ -54,28 +54,51 @@ struct SmtpServer::State : std::enable_shared_from_this<SmtpServer::State> {
     sessions.push_back(control);
     ++active;
     auto self = shared_from_this();
-    asio::co_spawn(
-        strand,
-        [self, s = std::move(socket), remote, control]() mutable -> asio::awaitable<void> {
-          co_await serve_smtp_session(s, self->options, self->deliver, remote, control);
-          boost::system::error_code ignored;
-          s.shutdown(Socket::shutdown_both, ignored);
-          s.close(ignored);
-        },
-        [self, control, remote](std::exception_ptr e) {
-          if (e) {
-            try {
-              std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-              smtp_log()->error("event=smtp_session_failed remote={} error=\"{}\"", remote,
-                                ex.what());
-            }
-          }
-          self->sessions.remove(control);
-          if (--self->active == 0) {
-            self->all_ended.cancel();
-          }
-        });
+    asio::co_spawn(strand, run_session(self, std::move(socket), remote, control),
+                   [self, control, remote](std::exception_ptr e) {
+                     if (e) {
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         smtp_log()->error("event=smtp_session_failed remote={} error=\"{}\"",
+                                           remote, ex.what());
+                       }
+                     }
+                     self->sessions.remove(control);
+                     if (--self->active == 0) {
+                       self->all_ended.cancel();
+                     }
+                   });
+  }
+
+  // Coroutine parameters live in the coroutine frame; lambda captures would not (the lambda is
+  // gone once co_spawn has started it).
+  template <class Socket>
+  static asio::awaitable<void> run_session(std::shared_ptr<State> self, Socket socket,
+                                           std::string remote,
+                                           std::shared_ptr<SessionControl> control) {
+    co_await serve_smtp_session(socket, self->options, self->deliver, remote, control);
+    boost::system::error_code ignored;
+    socket.shutdown(Socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  static asio::awaitable<void> stop_all(std::shared_ptr<State> st) {
+    st->stopping = true;
+    boost::system::error_code ignored;
+    for (auto& a : st->tcp_acceptors) {
+      a.close(ignored);
+    }
+    for (auto& a : st->unix_acceptors) {
+      a.close(ignored);
+    }
+    for (auto& s : st->sessions) {
+      s->request_stop();
+    }
+    smtp_log()->info("event=smtp_stopping sessions={}", st->active.load());
+    while (st->active > 0) {
+      co_await st->all_ended.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
   }
 
   template <class Acceptor>
@@ -223,27 +246,7 @@ Result<void> SmtpServer::listen(const std::string& address) {
 }
 
 asio::awaitable<void> SmtpServer::stop() {
-  auto st = state_;
-  co_await asio::co_spawn(
-      st->strand,
-      [st]() -> asio::awaitable<void> {
-        st->stopping = true;
-        boost::system::error_code ignored;
-        for (auto& a : st->tcp_acceptors) {
-          a.close(ignored);
-        }
-        for (auto& a : st->unix_acceptors) {
-          a.close(ignored);
-        }
-        for (auto& s : st->sessions) {
-          s->request_stop();
-        }
-        smtp_log()->info("event=smtp_stopping sessions={}", st->active.load());
-        while (st->active > 0) {
-          co_await st->all_ended.async_wait(asio::as_tuple(asio::use_awaitable));
-        }
-      },
-      asio::use_awaitable);
+  co_await asio::co_spawn(state_->strand, State::stop_all(state_), asio::use_awaitable);
 }
 
 std::size_t SmtpServer::active_sessions() const {

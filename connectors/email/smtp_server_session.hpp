@@ -91,10 +91,8 @@ boost::asio::awaitable<void> serve_smtp_session(Stream& stream, const SmtpServer
   std::string in;
   std::string out = format_reply(protocol.greeting());
   bool skipping_long_line = false;
-  auto end_with = [&](const Reply& r) -> boost::asio::awaitable<void> {
-    out += format_reply(r);
-    co_await session_detail::write_all(stream, out, *control, options.command_timeout);
-  };
+  // Replies that end the session are formatted into `out` before a plain co_await: GCC 12
+  // mis-destroys temporaries inside co_await expressions.
 
   for (;;) {
     const std::size_t nl = in.find('\n');
@@ -107,7 +105,8 @@ boost::asio::awaitable<void> serve_smtp_session(Stream& stream, const SmtpServer
         co_return;
       }
       if (control->stop_requested) {
-        co_await end_with(protocol.shutdown_reply());
+        out += format_reply(protocol.shutdown_reply());
+        co_await session_detail::write_all(stream, out, *control, options.command_timeout);
         co_return;
       }
       control->waiting_for_command = true;
@@ -118,8 +117,12 @@ boost::asio::awaitable<void> serve_smtp_session(Stream& stream, const SmtpServer
         co_return;
       }
       if (r != IoResult::ok) {
-        co_await end_with(r == IoResult::stopped ? protocol.shutdown_reply()
-                                                 : protocol.timeout_reply());
+        if (r == IoResult::stopped) {
+          out += format_reply(protocol.shutdown_reply());
+        } else {
+          out += format_reply(protocol.timeout_reply());
+        }
+        co_await session_detail::write_all(stream, out, *control, options.command_timeout);
         co_return;
       }
       continue;
@@ -162,7 +165,8 @@ boost::asio::awaitable<void> serve_smtp_session(Stream& stream, const SmtpServer
         co_return;
       }
       if (r != IoResult::ok) {
-        co_await end_with(protocol.timeout_reply());
+        out += format_reply(protocol.timeout_reply());
+        co_await session_detail::write_all(stream, out, *control, options.command_timeout);
         co_return;
       }
       const std::size_t used = reader.feed(chunk);
