@@ -40,7 +40,8 @@ class SmtpServer {
   SmtpServer& operator=(const SmtpServer&) = delete;
 
   // Binds and starts accepting; "127.0.0.1:2525", "[::1]:2525" or "unix:/path/to.sock" (removes
-  // a stale socket file first, never another kind of file). May be called for several addresses.
+  // a stale socket file first, never another kind of file). May be called for several addresses,
+  // before the executor runs or from its thread.
   Result<void> listen(const std::string& address);
   // Stops accepting; idle sessions get "421 4.3.2 Service shutting down" and close; a session in
   // DATA/delivery finishes its message first. Completes when every session has ended.
