@@ -191,18 +191,42 @@ std::string join(const std::vector<std::string>& items, std::string_view sep,
   return out;
 }
 
-std::string text_part_headers(std::string_view subtype) {
+std::string text_part_headers(std::string_view subtype, std::string_view encoding) {
   return fmt::format(
-      "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n",
-      subtype);
+      "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: {}\r\n", subtype,
+      encoding);
 }
 
-std::string body_with_final_crlf(std::string_view body) {
-  std::string out = quoted_printable(body);
-  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
-    out += "\r\n";
+// The plain-text part goes as 8bit (RFC 6152) when its lines are short enough, so that the
+// links in it stay whole for a person reading the raw message (a Maildir file, a mail
+// client's source view); otherwise quoted-printable: long lines, NUL, invalid UTF-8, and
+// what some MTAs alter in transit ("From " at a line start, trailing white space).
+struct EncodedBody {
+  std::string encoding;
+  std::string data;
+};
+
+EncodedBody encode_text(std::string_view body) {
+  std::string crlf;
+  crlf.reserve(body.size() + body.size() / 32);
+  std::size_t line = 0;
+  bool fits = is_valid_utf8(body);
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c == '\r' && i + 1 < body.size() && body[i + 1] == '\n') continue;
+    if (c == '\n' || c == '\r') {
+      if (line > 0 && (crlf.back() == ' ' || crlf.back() == '\t')) fits = false;
+      crlf += "\r\n";
+      line = 0;
+      continue;
+    }
+    if (c == '\0') fits = false;
+    if (line == 0 && body.substr(i).starts_with("From ")) fits = false;
+    crlf += c;
+    if (++line > 900) fits = false;
   }
-  return out;
+  if (!fits) return {"quoted-printable", quoted_printable(body)};
+  return {"8bit", std::move(crlf)};
 }
 
 }  // namespace
@@ -256,21 +280,27 @@ Result<OutgoingMail> build_message(const MailParts& parts) {
   }
 
   if (parts.html.empty()) {
-    data += text_part_headers("plain");
+    auto text = encode_text(parts.text);
+    data += text_part_headers("plain", text.encoding);
     data += "\r\n";
-    data += body_with_final_crlf(parts.text);
+    data += text.data;
+    if (text.data.size() < 2 || text.data.compare(text.data.size() - 2, 2, "\r\n") != 0) {
+      data += "\r\n";
+    }
   } else {
-    // "=_" cannot occur in quoted-printable output ('=' is always followed by hex or a line end).
+    // "=_" cannot occur in quoted-printable output, and the hash makes a clash with 8bit text
+    // practically impossible.
     std::string boundary = "=_relais_" + workflow::sha256_hex(parts.message_id).substr(0, 24);
     data += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n";
     data += "\r\n";
     data += "--" + boundary + "\r\n";
-    data += text_part_headers("plain");
+    auto text = encode_text(parts.text);
+    data += text_part_headers("plain", text.encoding);
     data += "\r\n";
     // The CRLF before a delimiter belongs to the delimiter (RFC 2046 5.1.1).
-    data += quoted_printable(parts.text) + "\r\n";
+    data += text.data + "\r\n";
     data += "--" + boundary + "\r\n";
-    data += text_part_headers("html");
+    data += text_part_headers("html", "quoted-printable");
     data += "\r\n";
     data += quoted_printable(parts.html) + "\r\n";
     data += "--" + boundary + "--\r\n";

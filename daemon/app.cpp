@@ -1,0 +1,330 @@
+// Wiring happens here and only here (STYLE: one explicit registry, no static registration).
+#include "daemon/app.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "connectors/email/maildir_notifier.hpp"
+#include "connectors/email/smtp_client_notifier.hpp"
+#include "connectors/email/smtp_server.hpp"
+#include "connectors/site/site_publisher.hpp"
+#include "daemon/approval_pages.hpp"
+#include "daemon/dispatcher.hpp"
+#include "daemon/http_server.hpp"
+#include "daemon/intake.hpp"
+#include "daemon/local_time.hpp"
+#include "daemon/routes.hpp"
+#include "workflow/approval_token.hpp"
+#include "workflow/sha256.hpp"
+
+namespace relais::daemon {
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+workflow::Store& Readers::store() {
+  thread_local std::unique_ptr<workflow::Store> store;
+  if (!store)
+    store = std::make_unique<workflow::Store>(db_, workflow::Database::Mode::read_only);
+  return *store;
+}
+
+namespace {
+
+std::optional<std::string> read_secret(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+    s.pop_back();
+  return s;
+}
+
+// The HMAC key for CSRF fields: from the configured file, or generated once under state_dir.
+Result<std::string> token_key(const Config& cfg) {
+  if (!cfg.security.token_key_file.empty()) {
+    auto key = read_secret(cfg.security.token_key_file);
+    if (!key || key->size() < 16) {
+      return permanent(fmt::format("security.token_key_file: cannot read at least 16 bytes from {}",
+                                   cfg.security.token_key_file));
+    }
+    return *key;
+  }
+  const fs::path file = fs::path(cfg.general.state_dir) / "secrets" / "token.key";
+  if (auto key = read_secret(file); key && key->size() >= 16)
+    return *key;
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  ::chmod(file.parent_path().c_str(), 0700);
+  const std::string key = workflow::to_hex(workflow::random_token_bytes());
+  const mode_t old = ::umask(0077);
+  auto written = workflow::write_file_durably(file, key);
+  ::umask(old);
+  if (!written)
+    return written.error();
+  return key;
+}
+
+Result<std::unique_ptr<connectors::Notifier>> make_notifier(const Config& cfg) {
+  if (cfg.relay.host.empty()) {
+    auto m = connectors::email::MaildirNotifier::open(fs::path(cfg.general.state_dir) / "outbox");
+    if (!m)
+      return m.error();
+    return std::unique_ptr<connectors::Notifier>(std::move(*m));
+  }
+  connectors::email::SmtpClientOptions o;
+  o.host = cfg.relay.host;
+  o.port = static_cast<std::uint16_t>(cfg.relay.port);
+  o.tls = connectors::email::parse_smtp_tls(cfg.relay.tls)
+              .value_or(connectors::email::SmtpTls::starttls);
+  o.username = cfg.relay.username;
+  if (!cfg.relay.password_file.empty()) {
+    auto pw = read_secret(cfg.relay.password_file);
+    if (!pw)
+      return permanent("mail.relay.password_file: cannot read " + cfg.relay.password_file);
+    o.password = *pw;
+  }
+  o.total_timeout = std::chrono::seconds(cfg.relay.timeout_seconds);
+  auto c = connectors::email::SmtpClientNotifier::create(std::move(o));
+  if (!c)
+    return c.error();
+  return std::unique_ptr<connectors::Notifier>(std::move(*c));
+}
+
+Result<void> make_publishers(const Config& cfg,
+                             std::map<std::string, std::unique_ptr<connectors::Publisher>>& out) {
+  for (const auto& ch : cfg.channels) {
+    if (ch.type == "site") {
+      connectors::site::SiteOptions o;
+      auto get = [&](const char* k) {
+        auto it = ch.settings.find(k);
+        return it == ch.settings.end() ? std::string() : it->second;
+      };
+      o.dir = get("dir");
+      o.title = get("title");
+      o.public_url = get("public_url");
+      o.language = cfg.general.language;
+      out[ch.name] = std::make_unique<connectors::site::SitePublisher>(std::move(o));
+    } else {
+      return permanent(fmt::format(
+          "channels.{}: type \"{}\" has no connector in this version of relais; only \"site\" "
+          "is available",
+          ch.name, ch.type));
+    }
+  }
+  return {};
+}
+
+workflow::Policy make_policy(const Config& cfg) {
+  workflow::Policy p;
+  p.default_channels = cfg.workflow.default_channels;
+  p.known_channels.clear();
+  for (const auto& ch : cfg.channels)
+    p.known_channels.push_back(ch.name);
+  p.publish_delay = std::chrono::minutes(cfg.workflow.publish_delay_minutes);
+  p.needs_changes_expiry = std::chrono::hours(24 * cfg.workflow.needs_changes_expiry_days);
+  p.approval_expiry = std::chrono::hours(24 * cfg.workflow.approval_expiry_days);
+  return p;
+}
+
+std::string site_dir_of(const Config& cfg) {
+  for (const auto& ch : cfg.channels) {
+    if (ch.type == "site") {
+      auto it = ch.settings.find("dir");
+      if (it != ch.settings.end())
+        return it->second;
+    }
+  }
+  return fs::path(cfg.general.state_dir) / "site";
+}
+
+bool recipient_accepted(const Config& cfg, std::string_view address) {
+  auto eq = [&](const std::string& a) {
+    return a.size() == address.size() &&
+           std::equal(a.begin(), a.end(), address.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) ==
+                    std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  return eq(cfg.mail.submission_address) || eq(cfg.mail.takedown_address);
+}
+
+}  // namespace
+
+int run_daemon(const Config& cfg) {
+  set_local_zone(cfg.general.timezone);
+  const fs::path state = cfg.general.state_dir;
+  std::error_code ec;
+  fs::create_directories(state, ec);
+  if (ec) {
+    spdlog::critical("cannot create state directory {}: {}", state.string(), ec.message());
+    return 1;
+  }
+  auto key = token_key(cfg);
+  if (!key) {
+    spdlog::critical("{}", key.error().message);
+    return 1;
+  }
+  auto templates = connectors::TemplateSet::load(cfg.general.templates_dir);
+  if (!templates) {
+    spdlog::critical("general.templates_dir: {}", templates.error().message);
+    return 1;
+  }
+  auto notifier = make_notifier(cfg);
+  if (!notifier) {
+    spdlog::critical("{}", notifier.error().message);
+    return 1;
+  }
+  std::map<std::string, std::unique_ptr<connectors::Publisher>> publishers;
+  if (auto r = make_publishers(cfg, publishers); !r) {
+    spdlog::critical("{}", r.error().message);
+    return 1;
+  }
+
+  std::unique_ptr<Writer> writer;
+  try {
+    writer = std::make_unique<Writer>(state / "relais.db");
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot open the store {}: {}", (state / "relais.db").string(), e.what());
+    return 1;
+  }
+  Readers readers(state / "relais.db");
+  workflow::Engine engine(make_policy(cfg));
+  Metrics metrics;
+  asio::io_context io(1);
+  asio::thread_pool pool(2);
+  Services services{cfg,
+                    *writer,
+                    readers,
+                    pool,
+                    engine,
+                    *templates,
+                    workflow::BlobStore(state / "messages"),
+                    workflow::BlobStore(state / "media"),
+                    **notifier,
+                    publishers,
+                    metrics,
+                    *key,
+                    {}};
+
+  Dispatcher dispatcher(services, io.get_executor());
+  services.wake_dispatcher = [&dispatcher] { dispatcher.wake(); };
+  Intake intake(services);
+  ApprovalPages pages(services);
+  HttpServer http(io.get_executor(), make_router(services, pages, site_dir_of(cfg)));
+  if (auto r = http.listen(cfg.http.listen); !r) {
+    spdlog::critical("http.listen: {}", r.error().message);
+    return 1;
+  }
+  std::vector<std::unique_ptr<connectors::email::SmtpServer>> mail_servers;
+  for (const auto& [address, lmtp] :
+       {std::pair{cfg.mail.smtp_listen, false}, std::pair{cfg.mail.lmtp_listen, true}}) {
+    if (address.empty())
+      continue;
+    connectors::email::SmtpServerOptions o;
+    o.lmtp = lmtp;
+    o.max_message_bytes = static_cast<std::size_t>(cfg.mail.max_message_bytes);
+    o.max_recipients = static_cast<std::size_t>(cfg.mail.max_recipients);
+    o.accept_recipient = [&cfg](std::string_view a) { return recipient_accepted(cfg, a); };
+    auto server = std::make_unique<connectors::email::SmtpServer>(
+        io.get_executor(), o, [&intake](connectors::email::Envelope e, std::string raw) {
+          return intake.deliver(std::move(e), std::move(raw));
+        });
+    if (auto r = server->listen(address); !r) {
+      spdlog::critical("mail.{}_listen: {}", lmtp ? "lmtp" : "smtp", r.error().message);
+      return 1;
+    }
+    mail_servers.push_back(std::move(server));
+  }
+
+  asio::co_spawn(io, dispatcher.run(), [](std::exception_ptr ep) {
+    if (ep)
+      spdlog::critical("dispatcher stopped unexpectedly");
+  });
+
+  // Watchdog: ping only after a round trip through the I/O thread and the writer.
+  std::uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          asio::steady_timer t(io);
+          for (;;) {
+            auto job0 = [](workflow::Store&) {};
+            co_await writer->run(job0);
+            sd_notify(0, "WATCHDOG=1");
+            t.expires_after(std::chrono::microseconds(watchdog_usec / 3));
+            boost::system::error_code wec;
+            co_await t.async_wait(asio::redirect_error(asio::use_awaitable, wec));
+          }
+        },
+        asio::detached);
+  }
+
+  asio::signal_set hup(io, SIGHUP);
+  std::function<void()> on_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& e, int) {
+      if (e)
+        return;
+      sd_notify(0, "RELOADING=1");
+      if (auto r = services.templates.reload(); !r) {
+        spdlog::error("reload failed, keeping the previous templates error=\"{}\"",
+                      r.error().message);
+      } else {
+        spdlog::info("templates reloaded");
+      }
+      sd_notify(0, "READY=1");
+      on_hup();
+    });
+  };
+  on_hup();
+
+  asio::signal_set term(io, SIGTERM, SIGINT);
+  term.async_wait([&](const boost::system::error_code& e, int sig) {
+    if (e)
+      return;
+    spdlog::info("stopping signal={}", sig);
+    sd_notify(0, "STOPPING=1");
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          dispatcher.stop();
+          for (auto& s : mail_servers)
+            co_await s->stop();
+          co_await http.stop();
+          asio::steady_timer t(io);
+          for (int i = 0; i < 320 && dispatcher.in_flight() > 0; ++i) {
+            t.expires_after(std::chrono::milliseconds(25));
+            boost::system::error_code wec;
+            co_await t.async_wait(asio::redirect_error(asio::use_awaitable, wec));
+          }
+          io.stop();
+        },
+        asio::detached);
+  });
+
+  sd_notify(0, "READY=1");
+  spdlog::info("relaisd ready config={} state_dir={} http={} smtp={} lmtp={}", cfg.source,
+               state.string(), cfg.http.listen, cfg.mail.smtp_listen,
+               cfg.mail.lmtp_listen.empty() ? "off" : cfg.mail.lmtp_listen);
+  io.run();
+  pool.join();
+  writer->stop();
+  spdlog::info("relaisd stopped");
+  return 0;
+}
+
+}  // namespace relais::daemon

@@ -1,0 +1,305 @@
+// Token checks happen twice on purpose: on GET to show a clear page early, and again inside
+// the acting transaction, where they are the ones that count.
+#include "daemon/approval_pages.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/url_view.hpp>
+
+#include "daemon/local_time.hpp"
+#include "daemon/mail_job.hpp"
+#include "workflow/approval_token.hpp"
+#include "workflow/checks.hpp"
+
+namespace relais::daemon {
+namespace json = boost::json;
+using namespace workflow;
+
+namespace {
+
+TimePoint now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
+}
+
+bool plausible_token(const std::string& raw) {
+  return raw.size() == 43 &&
+         raw.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+             std::string::npos;
+}
+
+json::object problem_context(std::optional<TokenProblem> problem, const Request* r) {
+  json::object c;
+  if (problem)
+    c["problem"] = json::object{{std::string(to_string(*problem)), true}};
+  if (r) {
+    c["reference"] = r->reference;
+    c["subject"] = r->subject;
+    c["state"] = to_string(r->state);
+    c["state_" + std::string(to_string(r->state))] = true;
+  }
+  return c;
+}
+
+struct Form {
+  std::string action, reason, csrf, publish_at, text;
+  std::vector<std::string> channels;
+  bool edit_text = false;
+};
+
+Form parse_form(const std::string& body) {
+  Form f;
+  auto encoded = boost::urls::parse_query(body);
+  if (!encoded)
+    return f;
+  boost::urls::encoding_opts opt;
+  opt.space_as_plus = true;  // HTML forms encode spaces as '+'
+  boost::urls::params_view params(boost::core::string_view(body.data(), body.size()), opt);
+  for (auto p : params) {
+    const std::string key = p.key;
+    const std::string value = p.value;
+    if (key == "action")
+      f.action = value;
+    else if (key == "reason")
+      f.reason = value;
+    else if (key == "csrf")
+      f.csrf = value;
+    else if (key == "publish_at")
+      f.publish_at = value;
+    else if (key == "channel")
+      f.channels.push_back(value);
+    else if (key == "text") {
+      f.text = value;
+      f.edit_text = true;
+    }
+  }
+  return f;
+}
+
+std::optional<EventKind> event_for(const std::string& action) {
+  if (action == "approve")
+    return EventKind::approve;
+  if (action == "request_changes")
+    return EventKind::request_changes;
+  if (action == "reject")
+    return EventKind::reject;
+  return std::nullopt;
+}
+
+}  // namespace
+
+HttpResponse ApprovalPages::page(http::status status, std::string_view lang, std::string_view name,
+                                 const json::object& ctx) const {
+  HttpResponse res{status, 11};
+  res.set(http::field::content_type, "text/html; charset=utf-8");
+  res.set(http::field::cache_control, "no-store");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Content-Security-Policy",
+          "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'");
+  auto body = s_.templates.render(lang, name, json::value(ctx));
+  if (!body) {
+    spdlog::error("page template failed name={} error=\"{}\"", name, body.error().message);
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.result(http::status::internal_server_error);
+    res.body() = "Erreur interne : la page ne peut pas être affichée. / Internal error.\n";
+    return res;
+  }
+  res.body() = std::move(*body);
+  return res;
+}
+
+boost::asio::awaitable<HttpResponse> ApprovalPages::show(const std::string& raw,
+                                                         const std::string& preselect) {
+  const auto& lang = s_.config.general.language;
+  if (!plausible_token(raw)) {
+    co_return page(http::status::not_found, lang, "page_message.html",
+                   problem_context(TokenProblem::unknown, nullptr));
+  }
+  struct Shown {
+    std::optional<TokenProblem> problem;
+    std::optional<Request> request;
+    std::vector<MediaRow> media;
+  };
+  auto job0 = [this, raw] {
+    Shown out;
+    auto& store = s_.readers.store();
+    auto token = store.find_token(token_hash(raw));
+    if (token)
+      out.request = store.load_request(token->request_id);
+    out.problem = check_token(token, out.request ? &*out.request : nullptr, "", now());
+    if (out.request)
+      out.media = store.media_of(out.request->id);
+    return out;
+  };
+  auto shown = co_await on_pool(s_.pool, job0);
+  if (shown.problem) {
+    spdlog::info("link refused request={} problem={} method=GET",
+                 shown.request ? shown.request->reference : "-", to_string(*shown.problem));
+    co_return page(http::status::gone, lang, "page_message.html",
+                   problem_context(shown.problem, shown.request ? &*shown.request : nullptr));
+  }
+  const Request& r = *shown.request;
+  json::object ctx = request_context(r, shown.media, s_);
+  ctx["action_url"] = "/a/" + raw;
+  ctx["csrf"] = csrf_for(s_.token_key, raw);
+  json::array images;
+  for (const auto& m : shown.media) {
+    if (m.content_type.starts_with("image/")) {
+      images.push_back({{"url", fmt::format("/a/{}/m/{}", raw, m.position)}, {"name", m.filename}});
+    }
+  }
+  ctx["images"] = std::move(images);
+  json::array options;
+  const auto& chosen = s_.engine.policy().default_channels;
+  for (const auto& name : s_.engine.policy().known_channels) {
+    options.push_back({{"name", name},
+                       {"checked", std::find(chosen.begin(), chosen.end(), name) != chosen.end()}});
+  }
+  ctx["channel_options"] = std::move(options);
+  ctx["publish_at_value"] = format_input(now() + s_.engine.policy().publish_delay);
+  ctx["has_blocking"] = r.has_blocking_finding();
+  if (preselect == "approve" || preselect == "request_changes" || preselect == "reject") {
+    ctx["preselect"] = json::object{{preselect, true}};
+  }
+  co_return page(http::status::ok, lang, "page_approval.html", ctx);
+}
+
+boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
+                                                        const std::string& body) {
+  const auto& lang = s_.config.general.language;
+  const Form form = parse_form(body);
+  if (!plausible_token(raw)) {
+    co_return page(http::status::not_found, lang, "page_message.html",
+                   problem_context(TokenProblem::unknown, nullptr));
+  }
+  if (!csrf_matches(s_.token_key, raw, form.csrf)) {
+    spdlog::warn("link refused problem=csrf method=POST");
+    co_return page(http::status::forbidden, lang, "page_message.html",
+                   json::object{{"problem", json::object{{"csrf", true}}}});
+  }
+  const auto kind = event_for(form.action);
+  json::object input_error;
+  if (!kind)
+    input_error["action"] = true;
+  if (kind && *kind != EventKind::approve &&
+      form.reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+    input_error["reason"] = true;
+  }
+  std::optional<TimePoint> publish_at;
+  if (kind == EventKind::approve && !form.publish_at.empty()) {
+    publish_at = parse_input(form.publish_at);
+    if (!publish_at)
+      input_error["publish_at"] = true;
+  }
+  if (form.text.size() > 20000 || form.reason.size() > 5000)
+    input_error["too_long"] = true;
+  if (!input_error.empty()) {
+    co_return page(http::status::bad_request, lang, "page_message.html",
+                   json::object{{"input_error", input_error}, {"back_url", "/a/" + raw}});
+  }
+
+  struct Acted {
+    std::optional<TokenProblem> problem;
+    std::string refusal;
+    std::optional<Request> request;
+  };
+  Acted acted;
+  try {
+    auto job1 = [&, at = now()](Store& store) {
+      Acted out;
+      auto token = store.find_token(token_hash(raw));
+      if (token)
+        out.request = store.load_request(token->request_id);
+      out.problem = check_token(token, out.request ? &*out.request : nullptr, form.action, at);
+      if (out.problem)
+        return out;
+      Event e;
+      e.kind = *kind;
+      e.at = at;
+      e.actor = "referent:" + token->recipient;
+      e.source = fmt::format("link:{}", token->id);
+      e.reason = form.reason;
+      e.channels = form.channels;
+      e.publish_at = publish_at;
+      if (form.edit_text && !form.text.empty())
+        e.text = form.text;
+      auto handled = s_.engine.handle(store, token->request_id, e);
+      out.request = handled.request;
+      if (!handled.applied) {
+        out.refusal = handled.refusal;
+        ++s_.metrics.refused_events;
+        return out;
+      }
+      store.use_token(token->id, at, form.action);
+      ++s_.metrics.transitions;
+      return out;
+    };
+    acted = co_await s_.writer.run(job1);
+  } catch (const std::exception& e) {
+    spdlog::error("link action failed error=\"{}\"", e.what());
+    co_return page(http::status::service_unavailable, lang, "page_message.html",
+                   json::object{{"problem", json::object{{"internal", true}}}});
+  }
+  const Request* r = acted.request ? &*acted.request : nullptr;
+  if (acted.problem) {
+    spdlog::info("link refused request={} problem={} method=POST", r ? r->reference : "-",
+                 to_string(*acted.problem));
+    co_return page(http::status::conflict, lang, "page_message.html",
+                   problem_context(acted.problem, r));
+  }
+  if (!acted.refusal.empty()) {
+    auto ctx = problem_context(std::nullopt, r);
+    ctx["problem"] = json::object{{"refused", true}};
+    co_return page(http::status::conflict, lang, "page_message.html", ctx);
+  }
+  if (s_.wake_dispatcher)
+    s_.wake_dispatcher();
+  auto ctx = problem_context(std::nullopt, r);
+  ctx["done"] = json::object{{form.action, true}};
+  if (r && r->publish_at)
+    ctx["scheduled_at"] = format_local(*r->publish_at, lang);
+  co_return page(http::status::ok, lang, "page_message.html", ctx);
+}
+
+boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw, int position) {
+  struct Found {
+    bool ok = false;
+    std::string content_type;
+    std::string bytes;
+  };
+  auto job2 = [this, raw, position] {
+    Found f;
+    if (!plausible_token(raw))
+      return f;
+    auto& store = s_.readers.store();
+    auto token = store.find_token(token_hash(raw));
+    if (!token || token->used_at || now() >= token->expires_at)
+      return f;
+    for (const auto& m : store.media_of(token->request_id)) {
+      if (m.position != position || !m.content_type.starts_with("image/"))
+        continue;
+      auto bytes = s_.media.get(m.sha256);
+      if (!bytes)
+        return f;
+      f.ok = true;
+      f.content_type = m.content_type;
+      f.bytes = std::move(*bytes);
+    }
+    return f;
+  };
+  auto found = co_await on_pool(s_.pool, job2);
+  HttpResponse res{found.ok ? http::status::ok : http::status::not_found, 11};
+  res.set(http::field::content_type, found.ok ? found.content_type : "text/plain; charset=utf-8");
+  res.set(http::field::cache_control, "private, no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.body() = found.ok ? std::move(found.bytes) : std::string("Not found\n");
+  co_return res;
+}
+
+}  // namespace relais::daemon

@@ -1,0 +1,31 @@
+// The approval link pages (/a/TOKEN): GET shows the request and the buttons and changes
+// nothing (mail scanners and link previews follow links); only a POST from the form, with its
+// CSRF field, acts, once, in one transaction with the token's use. Every refusal is a page
+// that says why, in the person's language, with the request's current state.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "daemon/http_server.hpp"
+#include "daemon/services.hpp"
+
+namespace relais::daemon {
+
+class ApprovalPages {
+ public:
+  explicit ApprovalPages(Services& s) : s_(s) {}
+  boost::asio::awaitable<HttpResponse> show(const std::string& raw_token,
+                                            const std::string& preselect);
+  boost::asio::awaitable<HttpResponse> act(const std::string& raw_token,
+                                           const std::string& form_body);
+  boost::asio::awaitable<HttpResponse> media(const std::string& raw_token, int position);
+
+  // An HTML page from a template (page_*.html), or a plain error if the template fails.
+  HttpResponse page(http::status status, std::string_view lang, std::string_view name,
+                    const boost::json::object& ctx) const;
+
+ private:
+  Services& s_;
+};
+
+}  // namespace relais::daemon

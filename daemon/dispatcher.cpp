@@ -1,0 +1,330 @@
+// Failures never lose an effect: a transient error defers the row with backoff; a permanent
+// one (or too many attempts) gives the row up and, for a channel, becomes channel_failed so
+// that the referent is told. Everything that ends here is logged with the request.
+#include "daemon/dispatcher.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+
+#include "daemon/mail_job.hpp"
+#include "workflow/backoff.hpp"
+#include "workflow/checks.hpp"
+
+namespace relais::daemon {
+using namespace workflow;
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kPoll = std::chrono::seconds(2);
+constexpr auto kLease = std::chrono::minutes(5);
+constexpr int kBatch = 16;
+
+TimePoint now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
+}
+
+std::string ref_of(Store& store, const OutboxRow& row) {
+  if (!row.request_id)
+    return "-";
+  auto r = store.load_request(*row.request_id);
+  return r ? r->reference : "-";
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(Services& s, asio::any_io_executor ex) : s_(s), ex_(ex), alarm_(ex) {}
+
+void Dispatcher::wake() {
+  asio::post(ex_, [this] { alarm_.cancel(); });
+}
+
+void Dispatcher::stop() {
+  stopping_ = true;
+  wake();
+}
+
+asio::awaitable<void> Dispatcher::run() {
+  while (!stopping_) {
+    struct Claimed {
+      std::vector<OutboxRow> rows;
+      std::vector<TimerRow> timers;
+      std::optional<TimePoint> next;
+    };
+    Claimed claimed;
+    try {
+      auto job0 = [](Store& store) {
+        const auto t = now();
+        Claimed c;
+        c.timers = store.claim_timers(t, t + kLease, kBatch);
+        c.rows = store.claim_outbox(t, t + kLease, kBatch);
+        c.next = store.next_due();
+        return c;
+      };
+      claimed = co_await s_.writer.run(job0);
+    } catch (const std::exception& e) {
+      spdlog::error("dispatcher claim failed error=\"{}\"", e.what());
+    }
+    for (auto& t : claimed.timers)
+      co_await fire(t);
+    for (auto& row : claimed.rows) {
+      ++in_flight_;
+      asio::co_spawn(ex_, execute(std::move(row)), [this](std::exception_ptr ep) {
+        --in_flight_;
+        if (ep) {
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            spdlog::error("effect crashed error=\"{}\"", e.what());
+          }
+        }
+        wake();
+      });
+    }
+    if (stopping_)
+      break;
+    if (claimed.rows.size() == kBatch || claimed.timers.size() == kBatch)
+      continue;
+    std::chrono::milliseconds wait = kPoll;
+    if (claimed.next) {
+      const auto until =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*claimed.next - now());
+      wait = std::clamp<std::chrono::milliseconds>(until, std::chrono::milliseconds(0), kPoll);
+    }
+    if (wait.count() == 0 && claimed.rows.empty() && claimed.timers.empty()) {
+      wait = std::chrono::milliseconds(50);  // leased rows: look again shortly
+    }
+    alarm_.expires_after(wait);
+    boost::system::error_code ec;
+    co_await alarm_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> Dispatcher::fire(TimerRow timer) {
+  try {
+    auto job1 = [this, timer](Store& store) {
+      Event e;
+      e.kind = timer.fires;
+      e.at = now();
+      e.actor = "timer";
+      e.source = fmt::format("timer:{}", timer.id);
+      store.delete_timer(timer.id);
+      auto h = s_.engine.handle(store, timer.request_id, e);
+      ++(h.applied ? s_.metrics.transitions : s_.metrics.refused_events);
+    };
+    co_await s_.writer.run(job1);
+  } catch (const std::exception& e) {
+    spdlog::error("timer failed timer={} error=\"{}\"", timer.id, e.what());
+  }
+}
+
+asio::awaitable<void> Dispatcher::execute(OutboxRow row) {
+  switch (row.kind) {
+    case EffectKind::run_checks:
+      co_await run_checks(row);
+      break;
+    case EffectKind::mail:
+      co_await send_mail(row);
+      break;
+    case EffectKind::publish:
+    case EffectKind::remove:
+      co_await publish_or_remove(row);
+      break;
+  }
+}
+
+bool Dispatcher::retry_or_give_up(Store& store, const OutboxRow& row, const Error& error) {
+  const BackoffPolicy policy{std::chrono::seconds(s_.config.outbox.backoff_initial_seconds),
+                             std::chrono::seconds(s_.config.outbox.backoff_max_seconds),
+                             s_.config.outbox.max_attempts};
+  const bool permanent = error.kind != ErrorKind::transient;
+  if (permanent || row.attempts >= policy.max_attempts) {
+    store.give_up_outbox(row.id, now(), error.message);
+    ++s_.metrics.effects_failed;
+    spdlog::error("effect gave up request={} effect={} kind={} attempts={} error=\"{}\"",
+                  ref_of(store, row), row.effect_key, to_string(row.kind), row.attempts,
+                  error.message);
+    return true;
+  }
+  const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  const auto delay = backoff_delay(policy, row.attempts, jitter, error.retry_after);
+  store.defer_outbox(row.id, now() + delay, error.message);
+  ++s_.metrics.effects_retried;
+  spdlog::warn(
+      "effect deferred request={} effect={} kind={} attempts={} retry_in_ms={} error=\"{}\"",
+      ref_of(store, row), row.effect_key, to_string(row.kind), row.attempts, delay.count(),
+      error.message);
+  return false;
+}
+
+asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
+  auto job2 = [this, row](Store& store) -> std::optional<CheckInput> {
+    auto r = store.load_request(*row.request_id);
+    if (r && r->state == State::received) {
+      Event e;
+      e.kind = EventKind::checks_started;
+      e.at = now();
+      e.actor = "system";
+      e.source = fmt::format("outbox:{}", row.id);
+      if (s_.engine.handle(store, r->id, e).applied)
+        ++s_.metrics.transitions;
+      r = store.load_request(r->id);
+    }
+    if (!r || r->state != State::checking) {
+      store.complete_outbox(row.id, now());  // the request moved on: nothing to check
+      return std::nullopt;
+    }
+    CheckInput in{r->text, r->author, {}};
+    for (const auto& m : store.media_of(r->id))
+      in.media.push_back({m.filename, m.content_type, m.size});
+    return in;
+  };
+  auto input = co_await s_.writer.run(job2);
+  if (!input)
+    co_return;
+  auto job3 = [in = *input] { return workflow::run_checks(in); };
+  auto findings = co_await on_pool(s_.pool, job3);
+  auto job4 = [this, row, findings](Store& store) {
+    Event e;
+    e.kind = EventKind::checks_done;
+    e.at = now();
+    e.actor = "system";
+    e.source = fmt::format("outbox:{}", row.id);
+    e.findings = findings;
+    auto h = s_.engine.handle(store, *row.request_id, e);
+    ++(h.applied ? s_.metrics.transitions : s_.metrics.refused_events);
+    store.complete_outbox(row.id, now());
+  };
+  co_await s_.writer.run(job4);
+  ++s_.metrics.effects_done;
+  wake();
+}
+
+asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
+  auto job5 = [this, row](Store& store) { return prepare_mail(store, row, s_, now()); };
+  auto job = co_await s_.writer.run(job5);
+  if (!job.skip_reason.empty()) {
+    auto job6 = [this, row, reason = job.skip_reason](Store& store) {
+      retry_or_give_up(store, row, permanent(reason));
+    };
+    co_await s_.writer.run(job6);
+    co_return;
+  }
+  auto job7 = [this, &job]() -> Result<void> {
+    auto mail = render_mail_job(job, s_);
+    if (!mail)
+      return mail.error();
+    return s_.notifier.send(*mail);
+  };
+  auto sent = co_await on_pool(s_.pool, job7);
+  auto job8 = [this, row, &job, &sent](Store& store) {
+    if (!sent) {
+      retry_or_give_up(store, row, sent.error());
+      return;
+    }
+    store.complete_outbox(row.id, now());
+    std::string to;
+    for (const auto& t : job.to)
+      to += (to.empty() ? "" : ",") + t;
+    store.insert_outbound(job.message_id, job.request_id, job.template_name, to, now());
+    ++s_.metrics.effects_done;
+    spdlog::info("mail sent request={} template={} effect={}", ref_of(store, row),
+                 job.template_name, row.effect_key);
+  };
+  co_await s_.writer.run(job8);
+}
+
+asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
+  const Effect effect = effect_from_payload(row.kind, row.payload);
+  auto it = s_.publishers.find(effect.channel);
+  struct Prepared {
+    bool go = false;
+    connectors::Post post;
+    connectors::PostRef ref;
+  };
+  auto job9 = [this, row, effect](Store& store) {
+    Prepared p;
+    auto r = store.load_request(*row.request_id);
+    const ChannelPost* c = r ? r->channel(effect.channel) : nullptr;
+    const bool wanted =
+        c && (row.kind == EffectKind::publish
+                  ? (c->status == ChannelStatus::pending || c->status == ChannelStatus::unconfirmed)
+                  : c->status == ChannelStatus::removing);
+    if (!wanted) {
+      store.complete_outbox(row.id, now());
+      return p;
+    }
+    p.go = true;
+    p.ref = {c->post_id, c->url};
+    if (p.ref.id.empty())
+      p.ref.id = r->reference;
+    p.post.idempotency_key = fmt::format("{}:{}", r->id, effect.channel);
+    p.post.reference = r->reference;
+    p.post.title = r->subject;
+    p.post.text = r->text;
+    p.post.author = r->author;
+    p.post.published_at = Clock::now();
+    for (const auto& m : store.media_of(r->id)) {
+      if (!is_publishable_media(m.content_type))
+        continue;
+      p.post.media.push_back({s_.media.path_of(m.sha256), m.content_type, m.sha256, ""});
+    }
+    return p;
+  };
+  auto prepared = co_await s_.writer.run(job9);
+  if (!prepared.go)
+    co_return;
+
+  if (it == s_.publishers.end()) {
+    auto job10 = [this, row, effect](Store& store) {
+      store.give_up_outbox(row.id, now(), "no such channel");
+      spdlog::error("effect for unknown channel request={} channel={}", ref_of(store, row),
+                    effect.channel);
+    };
+    co_await s_.writer.run(job10);
+    co_return;
+  }
+  auto* publisher = it->second.get();
+  Result<connectors::PostRef> result = Error{};
+  if (row.kind == EffectKind::publish) {
+    auto job11 = [publisher, post = prepared.post] { return publisher->create(post); };
+    result = co_await on_pool(s_.pool, job11);
+  } else {
+    auto job12 = [publisher, ref = prepared.ref] { return publisher->remove(ref); };
+    auto removed = co_await on_pool(s_.pool, job12);
+    result = removed ? Result<connectors::PostRef>(prepared.ref)
+                     : Result<connectors::PostRef>(removed.error());
+  }
+  auto job13 = [this, row, effect, &result](Store& store) {
+    Event e;
+    e.at = now();
+    e.actor = "channel:" + effect.channel;
+    e.source = fmt::format("outbox:{}", row.id);
+    e.channel = effect.channel;
+    if (result) {
+      e.kind = row.kind == EffectKind::publish ? EventKind::channel_published
+                                               : EventKind::channel_removed;
+      e.post_id = result->id;
+      e.post_url = result->url;
+      store.complete_outbox(row.id, now());
+      ++s_.metrics.effects_done;
+    } else {
+      if (!retry_or_give_up(store, row, result.error()))
+        return;
+      if (row.kind == EffectKind::remove)
+        return;  // stays `removing`, visible, logged
+      e.kind = EventKind::channel_failed;
+      e.reason = result.error().message;
+    }
+    auto h = s_.engine.handle(store, *row.request_id, e);
+    ++(h.applied ? s_.metrics.transitions : s_.metrics.refused_events);
+  };
+  co_await s_.writer.run(job13);
+  wake();
+}
+
+}  // namespace relais::daemon

@@ -1,0 +1,43 @@
+// The dispatcher: claims due outbox rows and timers from the store (the truth), runs each
+// effect through its connector on the worker pool, and feeds the result back as an event in
+// the same transaction that marks the row done. Wake-ups (wake()) are only hints; without
+// them the dispatcher still polls the tables every poll interval.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <random>
+
+#include "daemon/services.hpp"
+
+namespace relais::daemon {
+
+class Dispatcher {
+ public:
+  Dispatcher(Services& s, boost::asio::any_io_executor ex);
+  boost::asio::awaitable<void> run();  // until stop()
+  void wake();                         // thread-safe
+  void stop();
+  // Effects in flight right now (drained on stop).
+  int in_flight() const { return in_flight_; }
+
+ private:
+  boost::asio::awaitable<void> execute(workflow::OutboxRow row);
+  boost::asio::awaitable<void> fire(workflow::TimerRow timer);
+  boost::asio::awaitable<void> run_checks(const workflow::OutboxRow& row);
+  boost::asio::awaitable<void> send_mail(const workflow::OutboxRow& row);
+  boost::asio::awaitable<void> publish_or_remove(const workflow::OutboxRow& row);
+  // Reschedules the row with backoff, or gives up after max attempts; returns true if it gave up.
+  bool retry_or_give_up(workflow::Store& store, const workflow::OutboxRow& row, const Error& error);
+
+  Services& s_;
+  boost::asio::any_io_executor ex_;
+  boost::asio::steady_timer alarm_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> in_flight_{0};
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace relais::daemon

@@ -1,0 +1,85 @@
+// Classification order matters: automatic mail is never answered, whatever it claims to be.
+#include "daemon/inbound_policy.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+namespace relais::daemon {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(InboundKind k) {
+  switch (k) {
+    case InboundKind::submission:
+      return "submission";
+    case InboundKind::reply:
+      return "reply";
+    case InboundKind::takedown:
+      return "takedown";
+    case InboundKind::refused:
+      return "refused";
+    case InboundKind::automatic:
+      return "automatic";
+  }
+  return "?";
+}
+
+bool sender_allowed(std::string_view address, const std::vector<std::string>& allowed) {
+  const std::string addr = lower(address);
+  const auto at = addr.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == addr.size())
+    return false;
+  const std::string domain = addr.substr(at + 1);
+  for (const auto& entry_raw : allowed) {
+    const std::string entry = lower(entry_raw);
+    if (entry.find('@') != std::string::npos) {
+      if (entry == addr)
+        return true;
+    } else if (domain == entry ||
+               (domain.size() > entry.size() &&
+                domain.compare(domain.size() - entry.size(), entry.size(), entry) == 0 &&
+                domain[domain.size() - entry.size() - 1] == '.')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<std::string> reference_in(std::string_view subject) {
+  static const std::regex kRef(R"((?:^|[^A-Za-z0-9])(PUB-\d{4}-\d{4,})(?![0-9]))",
+                               std::regex::icase);
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_search(subject.begin(), subject.end(), m, kRef))
+    return std::nullopt;
+  std::string ref = m[1].str();
+  std::transform(ref.begin(), ref.end(), ref.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return ref;
+}
+
+InboundKind classify(const InboundFacts& f, std::string_view takedown_address,
+                     const std::vector<std::string>& allowed_senders) {
+  if (f.envelope_from.empty() || f.automatic)
+    return InboundKind::automatic;
+  const std::string takedown = lower(takedown_address);
+  const bool to_takedown = std::any_of(f.recipients.begin(), f.recipients.end(),
+                                       [&](const std::string& r) { return lower(r) == takedown; });
+  if (to_takedown)
+    return InboundKind::takedown;
+  if (!sender_allowed(f.from_address, allowed_senders))
+    return InboundKind::refused;
+  if (f.in_known_thread)
+    return InboundKind::reply;
+  return InboundKind::submission;
+}
+
+}  // namespace relais::daemon

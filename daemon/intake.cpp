@@ -1,0 +1,249 @@
+// The blocking part (hashing, fsync, MIME parsing) runs on the worker pool; the database
+// part runs on the writer; the I/O thread only awaits both.
+#include "daemon/intake.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+
+#include "connectors/email/mime_reader.hpp"
+#include "daemon/inbound_policy.hpp"
+#include "workflow/submission.hpp"
+
+namespace relais::daemon {
+namespace email = connectors::email;
+using workflow::TimePoint;
+
+namespace {
+
+struct StoredAttachment {
+  std::string sha256;
+  std::string content_type;
+  std::string filename;
+  std::int64_t size = 0;
+};
+
+struct Prepared {
+  std::string sha256;
+  std::size_t size = 0;
+  std::optional<email::ParsedMail> mail;
+  std::string parse_error;
+  std::vector<StoredAttachment> attachments;
+  std::string storage_error;
+};
+
+TimePoint now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v)
+    out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+// A mail sent to an address outside any request (refusal, takedown acknowledgement).
+workflow::OutboxRow standalone_mail(std::string_view name, std::string_view to,
+                                    boost::json::object context, std::string_view key,
+                                    TimePoint at) {
+  workflow::OutboxRow row;
+  row.effect_key = std::string(key);
+  row.kind = workflow::EffectKind::mail;
+  row.payload = boost::json::serialize(
+      boost::json::object{{"name", name}, {"recipient", to}, {"context", std::move(context)}});
+  row.due_at = at;
+  return row;
+}
+
+}  // namespace
+
+boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::string raw) {
+  auto job0 = [this, raw = std::move(raw)]() {
+    Prepared p;
+    p.size = raw.size();
+    auto sha = s_.messages.put(raw);
+    if (!sha) {
+      p.storage_error = sha.error().message;
+      return p;
+    }
+    p.sha256 = *sha;
+    auto parsed = email::parse_mail(raw);
+    if (!parsed) {
+      p.parse_error = parsed.error().message;
+      return p;
+    }
+    for (auto& a : parsed->attachments) {
+      auto stored = s_.media.put(a.data);
+      if (!stored) {
+        p.storage_error = stored.error().message;
+        return p;
+      }
+      p.attachments.push_back(
+          {*stored, a.content_type, a.filename, static_cast<std::int64_t>(a.data.size())});
+      a.data.clear();
+      a.data.shrink_to_fit();
+    }
+    p.mail = std::move(parsed.value());
+    return p;
+  };
+  Prepared p = co_await on_pool(s_.pool, job0);
+
+  if (!p.storage_error.empty()) {
+    spdlog::error("intake storage failed bytes={} error=\"{}\"", p.size, p.storage_error);
+    ++s_.metrics.mail_tempfail;
+    co_return email::Reply{451, "4.3.0 Temporary local problem, please try again later"};
+  }
+
+  const auto& cfg = s_.config;
+  std::optional<email::Reply> outcome;
+  try {
+    auto job1 = [&, at = now()](workflow::Store& store) -> email::Reply {
+      const std::string message_id = p.mail ? p.mail->message_id : std::string();
+      if (auto seen = store.find_inbound(p.sha256, message_id)) {
+        ++s_.metrics.mail_duplicate;
+        std::string ref;
+        if (seen->request_id) {
+          if (auto r = store.load_request(*seen->request_id))
+            ref = r->reference;
+        }
+        spdlog::info("intake duplicate sha256={} request={}", p.sha256.substr(0, 12), ref);
+        return {250, ref.empty() ? "2.0.0 Already received" : "2.0.0 Already received as " + ref};
+      }
+      workflow::InboundMessage in{
+          p.sha256, message_id, std::nullopt, "", env.mail_from, join(env.recipients), at};
+      if (!p.mail) {
+        store.insert_quarantine(
+            {0, p.sha256, static_cast<std::int64_t>(p.size), p.parse_error, env.remote, at});
+        in.kind = "quarantined";
+        store.insert_inbound(in);
+        ++s_.metrics.mail_quarantined;
+        spdlog::warn("intake quarantined sha256={} bytes={} reason=\"{}\"", p.sha256.substr(0, 12),
+                     p.size, p.parse_error);
+        return {250, "2.0.0 Kept for review by an administrator"};
+      }
+      const auto& m = *p.mail;
+
+      std::optional<std::int64_t> thread_request = store.request_of_message(m.in_reply_to);
+      for (auto it = m.references.rbegin(); !thread_request && it != m.references.rend(); ++it) {
+        thread_request = store.request_of_message(*it);
+      }
+      if (!thread_request) {
+        if (auto ref = reference_in(m.subject)) {
+          if (auto r = store.find_request(*ref))
+            thread_request = r->id;
+        }
+      }
+      InboundFacts facts{env.mail_from, env.recipients, m.from_address, email::is_automatic(m),
+                         thread_request.has_value()};
+      const auto kind = classify(facts, cfg.mail.takedown_address, cfg.mail.allowed_senders);
+      in.kind = std::string(to_string(kind));
+
+      switch (kind) {
+        case InboundKind::automatic:
+          store.insert_inbound(in);
+          spdlog::info("intake automatic sha256={} from_domain_only=1", p.sha256.substr(0, 12));
+          return {250, "2.0.0 Ok"};
+        case InboundKind::refused:
+          store.insert_inbound(in);
+          store.enqueue(standalone_mail("refused_sender", m.from_address,
+                                        {{"subject", m.subject}, {"address", m.from_address}},
+                                        "in:" + p.sha256 + ":refused", at));
+          ++s_.metrics.mail_refused;
+          spdlog::info("intake refused sender not allowed sha256={}", p.sha256.substr(0, 12));
+          return {250, "2.0.0 Ok: the sender will be told why"};
+        case InboundKind::takedown: {
+          store.insert_inbound(in);
+          const std::string case_ref = "DI-" + p.sha256.substr(0, 8);
+          const std::string deadline = "30 jours";
+          store.enqueue(standalone_mail(
+              "takedown_ack", m.from_address,
+              {{"case_reference", case_ref}, {"received_at", m.date}, {"deadline", deadline}},
+              "in:" + p.sha256 + ":takedown_ack", at));
+          store.enqueue(standalone_mail("takedown_referent", cfg.referent.address,
+                                        {{"case_reference", case_ref},
+                                         {"requester", m.from_address},
+                                         {"subject", m.subject},
+                                         {"text", m.text},
+                                         {"attachment_count", p.attachments.size()}},
+                                        "in:" + p.sha256 + ":takedown_referent", at));
+          ++s_.metrics.mail_accepted;
+          spdlog::info("intake takedown case={}", case_ref);
+          return {250, "2.0.0 Ok: " + case_ref};
+        }
+        case InboundKind::reply: {
+          in.request_id = thread_request;
+          store.insert_inbound(in);
+          auto request = store.load_request(*thread_request);
+          auto media = store.media_of(request->id);
+          int position = static_cast<int>(media.size());
+          for (const auto& a : p.attachments) {
+            store.insert_media(
+                {0, request->id, position++, a.sha256, a.content_type, a.filename, a.size});
+          }
+          workflow::Event e;
+          e.kind = workflow::EventKind::agent_replied;
+          e.at = at;
+          e.actor = "agent:" + m.from_address;
+          e.source = "mail:" + m.message_id;
+          const auto fields = workflow::read_body_fields(m.text);
+          if (!fields.text.empty())
+            e.text = fields.text;
+          if (m.from_address == request->sender &&
+              request->state == workflow::State::needs_changes) {
+            auto handled = s_.engine.handle(store, request->id, e);
+            if (handled.applied)
+              ++s_.metrics.transitions;
+          } else {
+            spdlog::info("intake reply kept request={} state={} from_agent={}", request->reference,
+                         to_string(request->state), m.from_address == request->sender);
+          }
+          ++s_.metrics.mail_accepted;
+          return {250, "2.0.0 Ok: added to " + request->reference};
+        }
+        case InboundKind::submission: {
+          const auto fields = workflow::read_body_fields(m.text);
+          workflow::Request draft;
+          draft.sender = m.from_address;
+          draft.sender_name = m.from_name;
+          draft.subject = m.subject;
+          draft.text = fields.text;
+          draft.author = fields.author;
+          draft.language = cfg.general.language;
+          draft.thread_id = m.message_id;
+          workflow::Event e;
+          e.kind = workflow::EventKind::submitted;
+          e.at = at;
+          e.actor = "agent:" + m.from_address;
+          e.source = "mail:" + m.message_id;
+          auto request = s_.engine.create(store, draft, e);
+          int position = 0;
+          for (const auto& a : p.attachments) {
+            store.insert_media(
+                {0, request.id, position++, a.sha256, a.content_type, a.filename, a.size});
+          }
+          in.request_id = request.id;
+          store.insert_inbound(in);
+          ++s_.metrics.mail_accepted;
+          ++s_.metrics.transitions;
+          spdlog::info("intake submission request={} attachments={} bytes={}", request.reference,
+                       p.attachments.size(), p.size);
+          return {250, "2.0.0 Ok: " + request.reference};
+        }
+      }
+      return {451, "4.3.0 Unexpected"};
+    };
+    outcome = co_await s_.writer.run(job1);
+  } catch (const std::exception& e) {
+    spdlog::error("intake commit failed sha256={} error=\"{}\"", p.sha256.substr(0, 12), e.what());
+  }
+  if (!outcome) {
+    ++s_.metrics.mail_tempfail;
+    co_return email::Reply{451, "4.3.0 Temporary local problem, please try again later"};
+  }
+  if (s_.wake_dispatcher)
+    s_.wake_dispatcher();
+  co_return *outcome;
+}
+
+}  // namespace relais::daemon

@@ -1,0 +1,21 @@
+// Times shown to people and read from forms, in the configured zone. relaisd sets TZ once at
+// start (set_local_zone), so libc's tables (tzdata) handle daylight-saving changes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "workflow/request.hpp"
+
+namespace relais::daemon {
+
+void set_local_zone(const std::string& zone);
+// "lundi 23 novembre 2026 à 14:30" (fr) or "Monday 23 November 2026, 14:30" (en).
+std::string format_local(workflow::TimePoint t, std::string_view lang);
+// "2026-11-23T14:30" (the value of an <input type="datetime-local">).
+std::string format_input(workflow::TimePoint t);
+// Parses "YYYY-MM-DDTHH:MM" as local time; nullopt if malformed or nonexistent.
+std::optional<workflow::TimePoint> parse_input(std::string_view text);
+
+}  // namespace relais::daemon

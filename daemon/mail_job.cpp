@@ -1,0 +1,190 @@
+// Context values follow the variables documented at the top of each template in
+// etc/templates/fr/. Links carry a fresh token per referent mail (ARCHITECTURE "Security").
+#include "daemon/mail_job.hpp"
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "connectors/email/message_builder.hpp"
+#include "daemon/local_time.hpp"
+#include "workflow/approval_token.hpp"
+
+namespace relais::daemon {
+namespace json = boost::json;
+using namespace workflow;
+
+namespace {
+
+const char* color_of(Severity s) {
+  switch (s) {
+    case Severity::blocking:
+      return "#b00020";
+    case Severity::warning:
+      return "#b26a00";
+    case Severity::info:
+      return "#1b5e20";
+  }
+  return "#000000";
+}
+
+std::string domain_of(const std::string& address) {
+  const auto at = address.rfind('@');
+  return at == std::string::npos ? "relais.invalid" : address.substr(at + 1);
+}
+
+std::string excerpt(const std::string& text) {
+  if (text.size() <= 400)
+    return text;
+  std::size_t cut = 400;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  return text.substr(0, cut) + "…";
+}
+
+}  // namespace
+
+json::object request_context(const Request& r, const std::vector<MediaRow>& media,
+                             const Services& s) {
+  const auto& lang = r.language;
+  json::object c;
+  c["reference"] = r.reference;
+  c["subject"] = r.subject;
+  c["sender"] = r.sender;
+  c["sender_name"] = r.sender_name.empty() ? r.sender : r.sender_name;
+  c["received_at"] = format_local(r.created_at, lang);
+  c["text"] = r.text;
+  c["text_excerpt"] = excerpt(r.text);
+  c["author"] = r.author;
+  c["state"] = to_string(r.state);
+  c["note"] = r.note;
+  c["reason"] = r.note;
+  json::array attachments;
+  for (const auto& m : media) {
+    attachments.push_back({{"name", m.filename.empty() ? "(sans nom)" : m.filename},
+                           {"content_type", m.content_type},
+                           {"url", fmt::format("{}/m/{}", s.config.http.public_url, m.sha256)}});
+  }
+  c["attachment_count"] = media.size();
+  c["attachments"] = std::move(attachments);
+  json::array findings, missing;
+  for (const auto& f : r.findings) {
+    findings.push_back({{"code", f.code},
+                        {"severity", to_string(f.severity)},
+                        {"message", f.message},
+                        {"color", color_of(f.severity)}});
+    if (f.code.ends_with(".missing"))
+      missing.push_back(json::object{{"message", f.message}});
+  }
+  c["findings"] = std::move(findings);
+  c["missing"] = std::move(missing);
+  json::array channels, posts;
+  for (const auto& ch : r.channels) {
+    channels.push_back({{"name", ch.channel}, {"status", to_string(ch.status)}, {"url", ch.url}});
+    if (!ch.url.empty())
+      posts.push_back({{"channel", ch.channel}, {"url", ch.url}});
+    if (ch.status == ChannelStatus::failed) {
+      c["channel"] = ch.channel;
+      c["error"] = ch.error;
+    }
+  }
+  if (channels.empty()) {
+    for (const auto& name : s.engine.policy().default_channels)
+      channels.push_back(json::object{{"name", name}});
+  }
+  c["channels"] = std::move(channels);
+  c["posts"] = std::move(posts);
+  if (r.publish_at) {
+    c["scheduled_at"] = format_local(*r.publish_at, lang);
+  }
+  c["proposed_time"] = lang == "en" ? "as soon as approved" : "dès l'approbation";
+  if (s.engine.policy().publish_delay.count() > 0) {
+    const auto minutes = s.engine.policy().publish_delay.count();
+    c["proposed_time"] = lang == "en" ? fmt::format("{} minutes after approval", minutes)
+                                      : fmt::format("{} minutes après l'approbation", minutes);
+  }
+  c["how_to"] = lang == "en" ? "Reply to this mail with the corrected text or photos."
+                             : "Répondez à ce message avec le texte ou les photos corrigés.";
+  c["completion_url"] = "";
+  return c;
+}
+
+MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, TimePoint now) {
+  MailJob job;
+  boost::system::error_code ec;
+  auto payload = json::parse(row.payload, ec);
+  if (ec || !payload.is_object()) {
+    job.skip_reason = "unreadable outbox payload";
+    return job;
+  }
+  const auto& p = payload.as_object();
+  auto str = [&](const char* key) {
+    const auto* v = p.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  job.template_name = str("name");
+  job.language = s.config.general.language;
+  job.message_id =
+      connectors::email::make_message_id(row.effect_key, domain_of(s.config.mail.from_address));
+  const std::string recipient = str("recipient");
+
+  if (!row.request_id) {  // a mail outside any request: its context travels in the payload
+    if (const auto* ctx = p.if_contains("context"); ctx && ctx->is_object()) {
+      job.context = ctx->as_object();
+    }
+    job.to = {recipient};
+    return job;
+  }
+  auto request = store.load_request(*row.request_id);
+  if (!request) {
+    job.skip_reason = "the request no longer exists";
+    return job;
+  }
+  job.request_id = request->id;
+  job.language = request->language;
+  job.context = request_context(*request, store.media_of(request->id), s);
+  if (!request->thread_id.empty()) {
+    job.in_reply_to = request->thread_id;
+    job.references = {request->thread_id};
+  }
+  if (recipient == "agent") {
+    job.to = {request->sender};
+  } else if (recipient == "referent") {
+    job.to = {s.config.referent.address};
+  } else {
+    job.to = {recipient};
+  }
+
+  if (job.template_name == "referent_request") {
+    std::int64_t version = request->version;
+    if (const auto* v = p.if_contains("version"); v && v->is_int64())
+      version = v->as_int64();
+    auto token = issue_token(random_token_bytes(), request->id, job.to.front(),
+                             "approve,request_changes,reject", version,
+                             now + std::chrono::hours(s.config.workflow.link_ttl_hours));
+    store.insert_token(token.row);
+    const std::string base = fmt::format("{}/a/{}", s.config.http.public_url, token.raw);
+    job.context["approve_url"] = base + "?action=approve";
+    job.context["changes_url"] = base + "?action=request_changes";
+    job.context["reject_url"] = base + "?action=reject";
+    job.context["open_url"] = base;
+  }
+  return job;
+}
+
+Result<connectors::OutgoingMail> render_mail_job(const MailJob& job, const Services& s) {
+  connectors::email::MailParts parts;
+  parts.from = s.config.mail.from_address;
+  parts.from_name = s.config.mail.from_name;
+  parts.to = job.to;
+  parts.message_id = job.message_id;
+  parts.in_reply_to = job.in_reply_to;
+  parts.references = job.references;
+  if (auto r = connectors::email::render_mail(s.templates, job.language, job.template_name,
+                                              json::value(job.context), parts);
+      !r) {
+    return r.error();
+  }
+  return connectors::email::build_message(parts);
+}
+
+}  // namespace relais::daemon

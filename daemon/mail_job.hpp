@@ -1,0 +1,40 @@
+// A mail effect made concrete: who it goes to, which template, the values the template shows
+// and the thread headers. Prepared inside a writer job (it may issue a link token, whose hash
+// must commit before the link leaves), then rendered and sent on the worker pool.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.hpp"
+#include "daemon/services.hpp"
+
+namespace relais::daemon {
+
+struct MailJob {
+  std::string template_name;
+  std::string language = "fr";
+  std::vector<std::string> to;
+  boost::json::object context;
+  std::string message_id;  // stable for the effect: a resend has the same id
+  std::string in_reply_to;
+  std::vector<std::string> references;
+  std::optional<std::int64_t> request_id;
+  std::string skip_reason;  // non-empty: nothing to send (e.g. no valid recipient)
+};
+
+MailJob prepare_mail(workflow::Store& store, const workflow::OutboxRow& row, const Services& s,
+                     workflow::TimePoint now);
+
+// Renders and builds the message (worker pool).
+Result<connectors::OutgoingMail> render_mail_job(const MailJob& job, const Services& s);
+
+// The values every page and mail shows about a request.
+boost::json::object request_context(const workflow::Request& r,
+                                    const std::vector<workflow::MediaRow>& media,
+                                    const Services& s);
+
+}  // namespace relais::daemon

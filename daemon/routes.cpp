@@ -1,0 +1,176 @@
+// Unknown paths get 404, wrong methods 405; no page ever shows an internal detail.
+#include "daemon/routes.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/url/parse.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace relais::daemon {
+namespace {
+
+HttpResponse plain(http::status status, std::string body,
+                   std::string_view type = "text/plain; charset=utf-8") {
+  HttpResponse res{status, 11};
+  res.set(http::field::content_type, type);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.body() = std::move(body);
+  return res;
+}
+
+std::string_view content_type_for(const std::filesystem::path& p) {
+  const auto ext = p.extension().string();
+  if (ext == ".html")
+    return "text/html; charset=utf-8";
+  if (ext == ".xml")
+    return "application/atom+xml; charset=utf-8";
+  if (ext == ".jpg" || ext == ".jpeg")
+    return "image/jpeg";
+  if (ext == ".png")
+    return "image/png";
+  if (ext == ".webp")
+    return "image/webp";
+  if (ext == ".gif")
+    return "image/gif";
+  if (ext == ".mp4")
+    return "video/mp4";
+  if (ext == ".webm")
+    return "video/webm";
+  if (ext == ".json")
+    return "application/json";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> site_file(const std::filesystem::path& dir,
+                                               std::string_view rest) {
+  if (rest.empty())
+    rest = "index.html";
+  std::string_view name = rest;
+  std::filesystem::path sub;
+  if (name.starts_with("media/")) {
+    sub = "media";
+    name.remove_prefix(6);
+  }
+  if (name.empty() || name.front() == '.' || name.size() > 200)
+    return std::nullopt;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
+      return std::nullopt;
+    }
+  }
+  if (name == "entries.json")
+    return std::nullopt;  // internal state of the channel
+  return dir / sub / std::string(name);
+}
+
+std::string render_metrics(Services& s, workflow::Store& reader) {
+  std::string out;
+  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, v);
+  };
+  out += "# HELP relais_requests Publication requests by state.\n# TYPE relais_requests gauge\n";
+  for (const auto& [state, n] : reader.count_by_state()) {
+    out += fmt::format("relais_requests{{state=\"{}\"}} {}\n", state, n);
+  }
+  out += fmt::format(
+      "# HELP relais_outbox_depth Effects waiting to run.\n# TYPE relais_outbox_depth "
+      "gauge\nrelais_outbox_depth {}\n",
+      reader.outbox_depth());
+  const auto& m = s.metrics;
+  out +=
+      "# HELP relais_mail_total Inbound messages by outcome.\n# TYPE relais_mail_total counter\n";
+  out += fmt::format("relais_mail_total{{outcome=\"accepted\"}} {}\n", m.mail_accepted.load());
+  out += fmt::format("relais_mail_total{{outcome=\"refused\"}} {}\n", m.mail_refused.load());
+  out += fmt::format("relais_mail_total{{outcome=\"duplicate\"}} {}\n", m.mail_duplicate.load());
+  out +=
+      fmt::format("relais_mail_total{{outcome=\"quarantined\"}} {}\n", m.mail_quarantined.load());
+  out += fmt::format("relais_mail_total{{outcome=\"tempfail\"}} {}\n", m.mail_tempfail.load());
+  counter("relais_transitions_total", "State transitions committed.", m.transitions.load());
+  counter("relais_refused_events_total", "Events refused as illegal.", m.refused_events.load());
+  counter("relais_effects_done_total", "Outbox effects completed.", m.effects_done.load());
+  counter("relais_effects_retried_total", "Outbox effects deferred for retry.",
+          m.effects_retried.load());
+  counter("relais_effects_failed_total", "Outbox effects given up.", m.effects_failed.load());
+  counter("relais_http_requests_total", "HTTP requests served.", m.http_requests.load());
+  counter("relais_store_commits_total", "Writer transactions committed.", s.writer.commits());
+  return out;
+}
+
+Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site_dir) {
+  return [&s, &pages, site_dir](HttpRequest req) -> boost::asio::awaitable<HttpResponse> {
+    ++s.metrics.http_requests;
+    const auto target = std::string(req.target());
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url)
+      co_return plain(http::status::bad_request, "Bad request\n");
+    const std::string path = url->path();
+    const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+    const bool post = req.method() == http::verb::post;
+
+    if (path == "/healthz") {
+      co_return plain(http::status::ok, "ok\n");
+    }
+    if (path == "/metrics" && get) {
+      auto job0 = [&s] { return render_metrics(s, s.readers.store()); };
+      auto body = co_await on_pool(s.pool, job0);
+      co_return plain(http::status::ok, std::move(body),
+                      "text/plain; version=0.0.4; charset=utf-8");
+    }
+    if (path.starts_with("/a/")) {
+      std::string rest = path.substr(3);
+      const auto slash = rest.find('/');
+      if (slash != std::string::npos) {  // /a/TOKEN/m/N
+        const std::string token = rest.substr(0, slash);
+        const std::string tail = rest.substr(slash);
+        if (get && tail.starts_with("/m/") && tail.size() > 3 && tail.size() < 8 &&
+            tail.find_first_not_of("0123456789", 3) == std::string::npos) {
+          co_return co_await pages.media(token, std::stoi(tail.substr(3)));
+        }
+        co_return plain(http::status::not_found, "Not found\n");
+      }
+      if (get) {
+        std::string preselect;
+        for (auto p : url->params()) {
+          if (p.key == "action")
+            preselect = p.value;
+        }
+        co_return co_await pages.show(rest, preselect);
+      }
+      if (post)
+        co_return co_await pages.act(rest, req.body());
+      co_return plain(http::status::method_not_allowed, "Method not allowed\n");
+    }
+    if (path == "/site" || path.starts_with("/site/")) {
+      if (!get)
+        co_return plain(http::status::method_not_allowed, "Method not allowed\n");
+      const auto file =
+          site_file(site_dir, path.size() > 6 ? std::string_view(path).substr(6) : "");
+      if (!file)
+        co_return plain(http::status::not_found, "Not found\n");
+      auto job1 = [f = *file]() -> std::optional<std::string> {
+        std::ifstream in(f, std::ios::binary);
+        if (!in)
+          return std::nullopt;
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+      };
+      auto bytes = co_await on_pool(s.pool, job1);
+      if (!bytes)
+        co_return plain(http::status::not_found, "Not found\n");
+      co_return plain(http::status::ok, std::move(*bytes), content_type_for(*file));
+    }
+    if (path == "/" && get) {
+      HttpResponse res = plain(http::status::found, "");
+      res.set(http::field::location, "/site/");
+      co_return res;
+    }
+    co_return plain(http::status::not_found, "Not found\n");
+  };
+}
+
+}  // namespace relais::daemon

@@ -1,0 +1,31 @@
+// Content-addressed files (raw messages, media): DIR/ab/cdef… named by SHA-256. A file is
+// written to a temporary name, fsynced, renamed, and its directory fsynced, so that once put()
+// returns the bytes survive a crash; only then may a row that names them commit.
+// Failures (disk full, permissions) are transient errors with the path in the message.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "workflow/result.hpp"
+
+namespace relais::workflow {
+
+class BlobStore {
+ public:
+  explicit BlobStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  // Stores `bytes` and returns their SHA-256 (hex). Storing the same bytes twice is a no-op.
+  Result<std::string> put(std::string_view bytes) const;
+  std::filesystem::path path_of(std::string_view sha256) const;
+  Result<std::string> get(std::string_view sha256) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+// Writes `bytes` to `target` atomically and durably (temp file, fsync, rename, fsync dir).
+Result<void> write_file_durably(const std::filesystem::path& target, std::string_view bytes);
+
+}  // namespace relais::workflow
