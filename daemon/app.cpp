@@ -24,6 +24,7 @@
 #include "daemon/http_server.hpp"
 #include "daemon/intake.hpp"
 #include "daemon/local_time.hpp"
+#include "daemon/policy_from_config.hpp"
 #include "daemon/routes.hpp"
 #include "workflow/approval_token.hpp"
 #include "workflow/sha256.hpp"
@@ -126,18 +127,6 @@ Result<void> make_publishers(const Config& cfg,
     }
   }
   return {};
-}
-
-workflow::Policy make_policy(const Config& cfg) {
-  workflow::Policy p;
-  p.default_channels = cfg.workflow.default_channels;
-  p.known_channels.clear();
-  for (const auto& ch : cfg.channels)
-    p.known_channels.push_back(ch.name);
-  p.publish_delay = std::chrono::minutes(cfg.workflow.publish_delay_minutes);
-  p.needs_changes_expiry = std::chrono::hours(24 * cfg.workflow.needs_changes_expiry_days);
-  p.approval_expiry = std::chrono::hours(24 * cfg.workflow.approval_expiry_days);
-  return p;
 }
 
 std::string site_dir_of(const Config& cfg) {
