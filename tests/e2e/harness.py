@@ -52,7 +52,7 @@ def parse_args():
 
 def main():
     parse_args()
-    unittest.main(argv=[sys.argv[0], "-v"])
+    unittest.main(argv=[sys.argv[0], "-v"] + sys.argv[3:])
 
 
 def photo_bytes():
