@@ -1,0 +1,449 @@
+// Reads use a read-only connection; approve and reject run one event through the same Engine
+// and Policy as relaisd inside one transaction, so a refused event commits nothing. relaisd
+// picks up the outbox rows an action creates by polling. SQLite failures become exit code 1.
+#include "daemon/ctl_commands.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <map>
+
+#include "daemon/ctl_render.hpp"
+#include "daemon/ctl_store.hpp"
+#include "daemon/local_time.hpp"
+#include "daemon/policy_from_config.hpp"
+#include "workflow/engine.hpp"
+
+namespace relais::daemon {
+namespace json = boost::json;
+using workflow::Event;
+using workflow::EventKind;
+using workflow::Request;
+using workflow::Store;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: relaisctl [--config FILE] [--json] COMMAND ...\n"
+    "  list [--state STATE] [--limit N]     requests, most recently updated first (N: 1-10000, "
+    "default 50)\n"
+    "  show ID                              one request: channels, findings, media, history\n"
+    "  approve ID [--channels a,b] [--at YYYY-MM-DDTHH:MM]\n"
+    "                                       approve; --at is local time in general.timezone\n"
+    "  reject ID --reason TEXT              reject, with the reason the agent will read\n"
+    "  quarantine list                      input kept because it could not be read\n"
+    "  audit verify                         check the hash chain of the audit record\n"
+    "ID is the numeric id or the reference (PUB-2026-0042, any case). --json prints JSON.\n"
+    "Exit status: 0 done, 1 refused or failed (nothing changed), 2 usage or broken audit chain.\n";
+
+constexpr int kLimitMax = 10000;
+constexpr std::size_t kReasonMax = 5000;
+
+struct Parsed {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string, std::less<>> values;
+  bool json = false;
+};
+
+// Flags in `valued` take a value ("--state X" or "--state=X"); "--json" is a switch anywhere;
+// "--" ends the flags. Unknown, repeated or value-less flags are usage errors.
+std::optional<Parsed> parse_args(std::string_view command, const CtlArgs& args,
+                                 std::initializer_list<std::string_view> valued,
+                                 const CtlOptions& opts, std::ostream& err) {
+  Parsed p;
+  p.json = opts.json;
+  bool flags = true;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!flags || a.size() < 2 || a[0] != '-') {
+      p.positional.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      flags = false;
+      continue;
+    }
+    if (a == "--json") {
+      p.json = true;
+      continue;
+    }
+    const auto eq = a.find('=');
+    const std::string name = a.substr(0, eq);
+    if (std::find(valued.begin(), valued.end(), name) == valued.end()) {
+      err << fmt::format("relaisctl {}: unknown option {}\n", command, name);
+      return std::nullopt;
+    }
+    if (p.values.contains(name)) {
+      err << fmt::format("relaisctl {}: {} given twice\n", command, name);
+      return std::nullopt;
+    }
+    if (eq != std::string::npos) {
+      p.values[name] = a.substr(eq + 1);
+    } else if (i + 1 < args.size()) {
+      p.values[name] = args[++i];
+    } else {
+      err << fmt::format("relaisctl {}: {} needs a value\n", command, name);
+      return std::nullopt;
+    }
+  }
+  return p;
+}
+
+const std::string* value_of(const Parsed& p, std::string_view name) {
+  auto it = p.values.find(name);
+  return it == p.values.end() ? nullptr : &it->second;
+}
+
+bool one_positional(std::string_view command, const Parsed& p, std::string_view what,
+                    std::ostream& err) {
+  if (p.positional.size() == 1)
+    return true;
+  err << fmt::format("relaisctl {}: expected {} ({})\n", command, what,
+                     p.positional.empty() ? "none given" : "too many arguments");
+  return false;
+}
+
+bool is_blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+void print_json(std::ostream& out, const json::value& v) {
+  out << json::serialize(v) << '\n';
+}
+
+// Runs `body`, turning a store failure into a sentence and exit code 1.
+int guarded(std::ostream& err, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const workflow::SqliteError& e) {
+    err << "relaisctl: store error: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+int no_request(std::ostream& err, std::string_view id) {
+  err << "no request " << terminal_text(id, 80) << '\n';
+  return 1;
+}
+
+workflow::TimePoint now_of(const CtlOptions& opts) {
+  if (opts.now)
+    return *opts.now;
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
+}
+
+// One referent event on one request, in one transaction; prints the outcome.
+int act(const Config& config, std::string_view id, Event event, const Parsed& p, std::ostream& out,
+        std::ostream& err) {
+  auto opened = open_store_for_writing(config);
+  if (!opened) {
+    err << opened.error().message << '\n';
+    return 1;
+  }
+  Store& store = **opened;
+  return guarded(err, [&] {
+    store.begin();
+    try {
+      const auto request = store.find_request(id);
+      if (!request) {
+        store.rollback();
+        return no_request(err, id);
+      }
+      workflow::Engine engine(make_policy(config));
+      const auto handled = engine.handle(store, request->id, event);
+      if (!handled.applied) {
+        store.rollback();
+        err << fmt::format("refused: {}: {} (nothing changed)\n", request->reference,
+                           handled.refusal);
+        return 1;
+      }
+      store.commit();
+      const Request& after = *handled.request;
+      if (p.json) {
+        print_json(out, request_json(after));
+      } else {
+        out << fmt::format("{}: {} -> {}\n", after.reference, workflow::to_string(request->state),
+                           workflow::to_string(after.state));
+        if (after.publish_at && event.kind == EventKind::approve) {
+          std::string names;
+          for (const auto& c : after.channels)
+            names += (names.empty() ? "" : ", ") + c.channel;
+          out << fmt::format("publish at {} ({}) on {}\n", format_local(*after.publish_at, "en"),
+                             config.general.timezone, names.empty() ? "-" : names);
+        }
+      }
+      return 0;
+    } catch (...) {
+      store.rollback();
+      throw;
+    }
+  });
+}
+
+std::vector<std::string> split_channels(std::string_view list) {
+  std::vector<std::string> out;
+  while (true) {
+    const auto comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    const auto first = item.find_first_not_of(" \t");
+    if (first != std::string_view::npos) {
+      item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
+      if (std::find(out.begin(), out.end(), item) == out.end())
+        out.emplace_back(item);
+    }
+    if (comma == std::string_view::npos)
+      return out;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+Event cli_event(EventKind kind, const CtlOptions& opts) {
+  Event e;
+  e.kind = kind;
+  e.at = now_of(opts);
+  e.actor = opts.actor.empty() ? "cli" : opts.actor;
+  e.source = "cli";
+  return e;
+}
+
+}  // namespace
+
+int ctl_list(const Config& config, const CtlArgs& args, const CtlOptions& opts, std::ostream& out,
+             std::ostream& err) {
+  auto p = parse_args("list", args, {"--state", "--limit"}, opts, err);
+  if (!p)
+    return 2;
+  if (!p->positional.empty()) {
+    err << "relaisctl list: unexpected argument " << terminal_text(p->positional[0], 80) << '\n';
+    return 2;
+  }
+  std::optional<workflow::State> state;
+  if (const auto* s = value_of(*p, "--state")) {
+    state = workflow::parse_state(*s);
+    if (!state || *state == workflow::State::initial) {
+      std::string names;
+      for (auto st : workflow::kAllStates) {
+        if (st != workflow::State::initial)
+          names += fmt::format("{}{}", names.empty() ? "" : ", ", workflow::to_string(st));
+      }
+      err << fmt::format("relaisctl list: unknown state {} (one of: {})\n", terminal_text(*s, 40),
+                         names);
+      return 2;
+    }
+  }
+  int limit = 50;
+  if (const auto* l = value_of(*p, "--limit")) {
+    const auto [end, ec] = std::from_chars(l->data(), l->data() + l->size(), limit);
+    if (ec != std::errc{} || end != l->data() + l->size() || limit < 1 || limit > kLimitMax) {
+      err << fmt::format("relaisctl list: --limit must be a whole number from 1 to {}\n",
+                         kLimitMax);
+      return 2;
+    }
+  }
+  auto opened = open_store_for_reading(config);
+  if (!opened) {
+    err << opened.error().message << '\n';
+    return 1;
+  }
+  return guarded(err, [&] {
+    const auto requests = (*opened)->list_requests(state, limit);
+    if (p->json) {
+      json::array a;
+      for (const auto& r : requests)
+        a.push_back(request_json(r));
+      print_json(out, a);
+    } else {
+      print_request_table(out, requests);
+    }
+    return 0;
+  });
+}
+
+int ctl_show(const Config& config, const CtlArgs& args, const CtlOptions& opts, std::ostream& out,
+             std::ostream& err) {
+  auto p = parse_args("show", args, {}, opts, err);
+  if (!p || !one_positional("show", *p, "one ID", err))
+    return 2;
+  auto opened = open_store_for_reading(config);
+  if (!opened) {
+    err << opened.error().message << '\n';
+    return 1;
+  }
+  return guarded(err, [&] {
+    Store& store = **opened;
+    const auto r = store.find_request(p->positional[0]);
+    if (!r)
+      return no_request(err, p->positional[0]);
+    const auto media = store.media_of(r->id);
+    const auto history = store.transitions_of(r->id);
+    if (p->json) {
+      print_json(out, request_detail_json(*r, media, history));
+    } else {
+      print_request_detail(out, *r, media, history);
+    }
+    return 0;
+  });
+}
+
+int ctl_approve(const Config& config, const CtlArgs& args, const CtlOptions& opts,
+                std::ostream& out, std::ostream& err) {
+  auto p = parse_args("approve", args, {"--channels", "--at"}, opts, err);
+  if (!p || !one_positional("approve", *p, "one ID", err))
+    return 2;
+  Event e = cli_event(EventKind::approve, opts);
+  if (const auto* list = value_of(*p, "--channels")) {
+    e.channels = split_channels(*list);
+    if (e.channels.empty()) {
+      err << "relaisctl approve: --channels needs at least one channel name\n";
+      return 2;
+    }
+  }
+  if (const auto* at = value_of(*p, "--at")) {
+    // The exact length and the round trip refuse what parse_input alone lets through: trailing
+    // text, signs or spaces inside a field, and a time skipped by a daylight-saving change.
+    if (at->size() == 16)
+      e.publish_at = parse_input(*at);
+    if (e.publish_at && format_input(*e.publish_at) != *at)
+      e.publish_at.reset();
+    if (!e.publish_at) {
+      err << fmt::format(
+          "relaisctl approve: --at must be a local time YYYY-MM-DDTHH:MM that exists in {} "
+          "(got {})\n",
+          config.general.timezone, terminal_text(*at, 40));
+      return 2;
+    }
+  }
+  return act(config, p->positional[0], std::move(e), *p, out, err);
+}
+
+int ctl_reject(const Config& config, const CtlArgs& args, const CtlOptions& opts, std::ostream& out,
+               std::ostream& err) {
+  auto p = parse_args("reject", args, {"--reason"}, opts, err);
+  if (!p || !one_positional("reject", *p, "one ID", err))
+    return 2;
+  const auto* reason = value_of(*p, "--reason");
+  if (!reason || is_blank(*reason)) {
+    err << "relaisctl reject: --reason TEXT is required (the agent reads it)\n";
+    return 2;
+  }
+  if (reason->size() > kReasonMax) {
+    err << fmt::format("relaisctl reject: --reason is longer than {} bytes\n", kReasonMax);
+    return 2;
+  }
+  Event e = cli_event(EventKind::reject, opts);
+  e.reason = *reason;
+  return act(config, p->positional[0], std::move(e), *p, out, err);
+}
+
+int ctl_quarantine(const Config& config, const CtlArgs& args, const CtlOptions& opts,
+                   std::ostream& out, std::ostream& err) {
+  auto p = parse_args("quarantine", args, {}, opts, err);
+  if (!p)
+    return 2;
+  if (p->positional.size() != 1 || p->positional[0] != "list") {
+    err << "relaisctl quarantine: expected `quarantine list`\n";
+    return 2;
+  }
+  auto opened = open_store_for_reading(config);
+  if (!opened) {
+    err << opened.error().message << '\n';
+    return 1;
+  }
+  return guarded(err, [&] {
+    const auto rows = (*opened)->list_quarantine();
+    if (p->json) {
+      json::array a;
+      for (const auto& q : rows)
+        a.push_back(quarantine_json(q));
+      print_json(out, a);
+    } else {
+      print_quarantine_table(out, rows);
+    }
+    return 0;
+  });
+}
+
+int ctl_audit(const Config& config, const CtlArgs& args, const CtlOptions& opts, std::ostream& out,
+              std::ostream& err) {
+  auto p = parse_args("audit", args, {}, opts, err);
+  if (!p)
+    return 2;
+  if (p->positional.size() != 1 || p->positional[0] != "verify") {
+    err << "relaisctl audit: expected `audit verify`\n";
+    return 2;
+  }
+  auto opened = open_store_for_reading(config);
+  if (!opened) {
+    err << opened.error().message << '\n';
+    return 1;
+  }
+  return guarded(err, [&] {
+    Store& store = **opened;
+    const auto broken = store.verify_audit_chain();
+    auto count = store.db().prepare("SELECT count(*) FROM transitions");
+    count.step();
+    const auto n = count.int64(0);
+    if (p->json) {
+      print_json(out, json::object{{"intact", !broken},
+                                   {"transitions", n},
+                                   {"first_broken_id", broken ? json::value(*broken) : nullptr}});
+    } else if (broken) {
+      out << fmt::format("audit chain broken at transition {} ({} transitions)\n", *broken, n);
+    } else {
+      out << fmt::format("audit chain intact ({} transitions)\n", n);
+    }
+    return broken ? 2 : 0;
+  });
+}
+
+int run_ctl(const Config& config, const CtlArgs& args, const CtlOptions& opts, std::ostream& out,
+            std::ostream& err) {
+  using Command =
+      int (*)(const Config&, const CtlArgs&, const CtlOptions&, std::ostream&, std::ostream&);
+  static const std::map<std::string, Command, std::less<>> kCommands{{"list", ctl_list},
+                                                                     {"show", ctl_show},
+                                                                     {"approve", ctl_approve},
+                                                                     {"reject", ctl_reject},
+                                                                     {"quarantine", ctl_quarantine},
+                                                                     {"audit", ctl_audit}};
+  if (args.empty()) {
+    err << kUsage;
+    return 2;
+  }
+  const auto it = kCommands.find(args[0]);
+  if (it == kCommands.end()) {
+    err << "relaisctl: unknown command " << terminal_text(args[0], 40) << '\n' << kUsage;
+    return 2;
+  }
+  set_local_zone(config.general.timezone);
+  return it->second(config, CtlArgs(args.begin() + 1, args.end()), opts, out, err);
+}
+
+std::string_view ctl_usage() {
+  return kUsage;
+}
+
+std::string ctl_actor() {
+  const char* user = std::getenv("USER");
+  if (!user || !*user)
+    return "cli";
+  const std::string_view u(user);
+  const bool plain =
+      u.size() <= 64 && std::all_of(u.begin(), u.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      });
+  return plain ? "cli:" + std::string(u) : "cli";
+}
+
+void setup_ctl_logging() {
+  auto logger = spdlog::stderr_color_mt("relaisctl");
+  logger->set_level(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace relais::daemon
