@@ -53,11 +53,23 @@ std::string format_input(workflow::TimePoint t) {
 }
 
 std::optional<workflow::TimePoint> parse_input(std::string_view text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
-  const std::string s(text.substr(0, 16));
-  if (s.size() != 16 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) != 5) {
+  // Exactly "YYYY-MM-DDTHH:MM": digits where digits belong, nothing before or after.
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd";
+  if (text.size() != kShape.size())
     return std::nullopt;
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i])
+      return std::nullopt;
   }
+  auto number = [&](std::size_t pos, std::size_t len) {
+    int v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i)
+      v = v * 10 + (text[i] - '0');
+    return v;
+  };
+  const int y = number(0, 4), mo = number(5, 2), d = number(8, 2), h = number(11, 2),
+            mi = number(14, 2);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || y < 2000 || y > 2200) {
     return std::nullopt;
   }
@@ -69,8 +81,11 @@ std::optional<workflow::TimePoint> parse_input(std::string_view text) {
   tm.tm_min = mi;
   tm.tm_isdst = -1;
   const std::time_t secs = ::mktime(&tm);
-  if (secs == -1 || tm.tm_mday != d)
+  // mktime normalises: 30 February becomes 2 March, 02:30 on the spring-forward night becomes
+  // 03:30. A time that does not exist on the wall clock is refused rather than moved.
+  if (secs == -1 || tm.tm_mday != d || tm.tm_mon != mo - 1 || tm.tm_hour != h || tm.tm_min != mi) {
     return std::nullopt;
+  }
   return workflow::TimePoint(std::chrono::seconds(secs));
 }
 

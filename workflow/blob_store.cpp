@@ -23,10 +23,12 @@ Error io_error(std::string_view what, const std::filesystem::path& p) {
 
 Result<void> fsync_dir(const std::filesystem::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open directory", dir);
+  if (fd < 0)
+    return io_error("cannot open directory", dir);
   const int rc = ::fsync(fd);
   ::close(fd);
-  if (rc != 0) return io_error("cannot fsync directory", dir);
+  if (rc != 0)
+    return io_error("cannot fsync directory", dir);
   return {};
 }
 
@@ -37,14 +39,17 @@ Result<void> write_file_durably(const std::filesystem::path& target, std::string
   const auto dir = target.parent_path();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return transient(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  if (ec)
+    return transient(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   const auto tmp = dir / fmt::format(".tmp.{}.{}", ::getpid(), sequence++);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return io_error("cannot create", tmp);
+  if (fd < 0)
+    return io_error("cannot create", tmp);
   std::size_t done = 0;
   while (done < bytes.size()) {
     const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR)
+      continue;
     if (n < 0) {
       auto err = io_error("cannot write", tmp);
       ::close(fd);
@@ -80,14 +85,16 @@ Result<std::string> BlobStore::put(std::string_view bytes) const {
       std::filesystem::file_size(target, ec) == bytes.size()) {
     return sha;
   }
-  if (auto r = write_file_durably(target, bytes); !r) return r.error();
+  if (auto r = write_file_durably(target, bytes); !r)
+    return r.error();
   return sha;
 }
 
 Result<std::string> BlobStore::get(std::string_view sha) const {
   const auto p = path_of(sha);
   std::ifstream in(p, std::ios::binary);
-  if (!in) return permanent(fmt::format("missing blob {}", p.string()));
+  if (!in)
+    return permanent(fmt::format("missing blob {}", p.string()));
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

@@ -209,9 +209,9 @@ using E = EventKind;
 // clang-format off
 constexpr Transition kTable[] = {
   // source             event                  guard                 actions                                                                            target
-  {S::initial,           E::submitted,          nullptr,              {&kMailAgentAck, &kRunChecks},                                                     S::received},
+  {S::initial,           E::submitted,          nullptr,              {&kRunChecks},                                                                     S::received},
   {S::received,          E::checks_started,     nullptr,              {},                                                                                S::checking},
-  {S::checking,          E::checks_done,        &kNoBlocking,         {&kStoreFindings, &kProposeChannels, &kMailReferentRequest, &kArmApprovalExpiry}, S::awaiting_approval},
+  {S::checking,          E::checks_done,        &kNoBlocking,         {&kStoreFindings, &kProposeChannels, &kMailAgentAck, &kMailReferentRequest, &kArmApprovalExpiry}, S::awaiting_approval},
   {S::checking,          E::checks_done,        &kHasBlocking,        {&kStoreFindings, &kMailAgentNeedsChanges, &kArmChangesExpiry},                   S::needs_changes},
   {S::needs_changes,     E::agent_replied,      nullptr,              {&kTakeReply, &kRunChecks},                                                        S::checking},
   {S::needs_changes,     E::withdraw,           nullptr,              {&kKeepNote},                                                                      S::withdrawn},

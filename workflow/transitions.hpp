@@ -28,7 +28,7 @@ struct Transition {
   State from;
   EventKind event;
   const Guard* guard;  // nullptr: always
-  std::array<const Action*, 4> actions;
+  std::array<const Action*, 5> actions;
   State to;
 };
 

@@ -67,7 +67,7 @@ TEST_CASE("a request's whole life through the engine") {
   CHECK(r.reference == "PUB-2026-0001");
   CHECK(r.state == State::received);
   CHECK(r.version == 1);
-  CHECK(store.outbox_depth() == 2);
+  CHECK(store.outbox_depth() == 1);
 
   store.begin();
   CHECK(engine.handle(store, r.id, ev(EventKind::checks_started)).applied);
