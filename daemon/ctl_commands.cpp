@@ -30,7 +30,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: relaisctl [--config FILE] [--json] COMMAND ...\n"
-    "  list [--state STATE] [--limit N]     requests, most recently updated first (N: 1-10000, "
+    "  list [--state STATE] [--limit N]     requests, newest first (N: 1-10000, "
     "default 50)\n"
     "  show ID                              one request: channels, findings, media, history\n"
     "  approve ID [--channels a,b] [--at YYYY-MM-DDTHH:MM]\n"

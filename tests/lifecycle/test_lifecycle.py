@@ -69,6 +69,9 @@ smtp_listen = "127.0.0.1:{smtp}"
 
     r = subprocess.run([relaisd, "--print-states"], capture_output=True, text=True)
     check(r.returncode == 0 and r.stdout.startswith("stateDiagram-v2"), "--print-states prints Mermaid")
+    readme = open(os.path.join(source, "README.md")).read()
+    block = readme.split("```mermaid\n", 1)[1].split("```", 1)[0] if "```mermaid" in readme else ""
+    check(block == r.stdout, "the README's diagram is the one the table draws (regenerate it with --print-states)")
 
     # sd_notify and the watchdog.
     notify_path = os.path.join(tmp, "notify.sock")
