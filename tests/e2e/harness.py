@@ -454,6 +454,14 @@ class Relais:
                                      + self.log_tail())
             time.sleep(0.05)
 
+    def wait_outbox_idle(self, timeout=15):
+        """Until every queued effect is done (mails written, posts made)."""
+        deadline = time.monotonic() + timeout
+        while self.query("SELECT count(*) AS n FROM outbox WHERE done_at IS NULL")[0]["n"]:
+            if time.monotonic() > deadline:
+                raise AssertionError("outbox still busy\n" + self.log_tail())
+            time.sleep(0.05)
+
     def files_outside_state(self):
         """Every file under the test directory that is not in state_dir, config or log."""
         keep = {self.config_path, self.log_path}

@@ -175,6 +175,7 @@ class BadInput(RelaisTestCase):
         r = self.relais
         ref = self.submit()
         self.referent_token(ref)
+        r.wait_outbox_idle()
         before = self.counts()
         for path in (f"/a/{FORGED}", f"/a/{FORGED}?action=approve", "/a/short", "/a/%C3%A9%C3%A9", "/a/%00" + "A" * 40,
                      "/a/" + "A" * 44, "/a/../../etc/passwd"):
@@ -201,6 +202,7 @@ class BadInput(RelaisTestCase):
         self.assertNotEqual(ta, tb)
         self.assertEqual(r.decide(ta, "approve").status, 200)
         r.wait_state(a, "published")
+        r.wait_outbox_idle()
         before = self.counts()
         page = r.post(f"/a/{ta}", {"csrf": r.csrf_for(ta), "action": "reject", "reason": "non"})
         self.assertEqual(page.status, 409, page)
@@ -225,6 +227,7 @@ class BadInput(RelaisTestCase):
         con.commit()
         con.close()
         r.start()
+        r.wait_outbox_idle()
         before = self.counts()
         page = r.get(f"/a/{token}?action=approve")
         self.assertEqual(page.status, 410, page)
@@ -240,6 +243,7 @@ class BadInput(RelaisTestCase):
         ref = self.submit()
         token = self.referent_token(ref)
         csrf = r.csrf_in(r.get(f"/a/{token}"))
+        r.wait_outbox_idle()
         before = self.counts()
         for bad in ("", "0" * 64, csrf[:-1], csrf.upper() if csrf.upper() != csrf else "f" + csrf[1:]):
             page = r.post(f"/a/{token}", {"csrf": bad, "action": "approve", "channel": "site"})
