@@ -209,6 +209,18 @@ int run_daemon(const Config& cfg) {
                     *key,
                     {}};
 
+  {
+    // Files written before a crash whose rows never committed: nothing refers to them.
+    auto collect = [&services](workflow::Store& store) {
+      const auto keep = store.referenced_blobs();
+      auto known = [&keep](const std::string& sha) { return keep.count(sha) > 0; };
+      return services.messages.collect_orphans(known) + services.media.collect_orphans(known);
+    };
+    const auto removed = writer->run_sync(collect);
+    if (removed > 0)
+      spdlog::info("orphan files collected count={}", removed);
+  }
+
   Dispatcher dispatcher(services, io.get_executor());
   services.wake_dispatcher = [&dispatcher] { dispatcher.wake(); };
   Intake intake(services);

@@ -90,6 +90,26 @@ Result<std::string> BlobStore::put(std::string_view bytes) const {
   return sha;
 }
 
+std::size_t BlobStore::collect_orphans(const std::function<bool(const std::string&)>& keep) const {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (const auto& sub : std::filesystem::directory_iterator(dir_, ec)) {
+    const auto prefix = sub.path().filename().string();
+    if (!sub.is_directory() || prefix.size() != 2)
+      continue;
+    for (const auto& f : std::filesystem::directory_iterator(sub.path(), ec)) {
+      const auto name = f.path().filename().string();
+      const bool temporary = name.starts_with(".tmp.");
+      if (temporary || !keep(prefix + name)) {
+        std::filesystem::remove(f.path(), ec);
+        if (!ec)
+          ++removed;
+      }
+    }
+  }
+  return removed;
+}
+
 Result<std::string> BlobStore::get(std::string_view sha) const {
   const auto p = path_of(sha);
   std::ifstream in(p, std::ios::binary);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,10 @@ class BlobStore {
   Result<std::string> put(std::string_view bytes) const;
   std::filesystem::path path_of(std::string_view sha256) const;
   Result<std::string> get(std::string_view sha256) const;
+  // Deletes the files whose hash `keep` does not hold (written before a crash, never
+  // committed) and temporary files left by an interrupted write. Returns how many went.
+  // Only call when no write is in flight (at start, before listening).
+  std::size_t collect_orphans(const std::function<bool(const std::string&)>& keep) const;
 
  private:
   std::filesystem::path dir_;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "workflow/outcome.hpp"
@@ -122,6 +123,8 @@ class Store {
   std::optional<std::int64_t> request_of_message(std::string_view message_id);
   std::int64_t insert_media(const MediaRow& m);
   std::vector<MediaRow> media_of(std::int64_t request_id);
+  // Every SHA-256 that a row names (messages, media, quarantine): what the blob stores keep.
+  std::unordered_set<std::string> referenced_blobs();
 
   // ---- outbox
   std::int64_t enqueue(const OutboxRow& row);  // ignored (returns 0) if effect_key exists

@@ -68,6 +68,16 @@ std::vector<MediaRow> Store::media_of(std::int64_t request_id) {
   return out;
 }
 
+std::unordered_set<std::string> Store::referenced_blobs() {
+  std::unordered_set<std::string> out;
+  auto s = db_.prepare(
+      "SELECT sha256 FROM messages WHERE sha256 IS NOT NULL UNION SELECT sha256 FROM media "
+      "UNION SELECT sha256 FROM quarantine");
+  while (s.step())
+    out.insert(s.text(0));
+  return out;
+}
+
 void Store::insert_token(const TokenRow& t) {
   db_.prepare(
          "INSERT INTO tokens (hash, request_id, recipient, actions, version, expires_at, "
