@@ -7,6 +7,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -304,10 +307,9 @@ int ctl_approve(const Config& config, const CtlArgs& args, const CtlOptions& opt
     }
   }
   if (const auto* at = value_of(*p, "--at")) {
-    // The exact length and the round trip refuse what parse_input alone lets through: trailing
-    // text, signs or spaces inside a field, and a time skipped by a daylight-saving change.
-    if (at->size() == 16)
-      e.publish_at = parse_input(*at);
+    // The round trip makes sure the instant read is the local time typed, whatever the
+    // zone's daylight-saving rules do to it.
+    e.publish_at = parse_input(*at);
     if (e.publish_at && format_input(*e.publish_at) != *at)
       e.publish_at.reset();
     if (!e.publish_at) {
@@ -429,15 +431,17 @@ std::string_view ctl_usage() {
 }
 
 std::string ctl_actor() {
-  const char* user = std::getenv("USER");
-  if (!user || !*user)
-    return "cli";
-  const std::string_view u(user);
-  const bool plain =
-      u.size() <= 64 && std::all_of(u.begin(), u.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-      });
-  return plain ? "cli:" + std::string(u) : "cli";
+  auto plain = [](std::string_view u) {
+    return !u.empty() && u.size() <= 64 && std::all_of(u.begin(), u.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+  };
+  if (const char* user = std::getenv("USER"); user && *user)
+    return plain(user) ? "cli:" + std::string(user) : "cli";
+  // No USER (cron, systemd units, containers): the login name of the effective user.
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name && plain(pw->pw_name))
+    return "cli:" + std::string(pw->pw_name);
+  return "cli";
 }
 
 void setup_ctl_logging() {

@@ -48,7 +48,8 @@ int run_ctl(const Config& config, const CtlArgs& args, const CtlOptions& opts, s
 
 std::string_view ctl_usage();
 
-// "cli:$USER", or "cli" when USER is unset or not a plain login name.
+// "cli:$USER" (without USER: the effective user's login name), or "cli" when the name is not a
+// plain login name.
 std::string ctl_actor();
 
 // Library log lines go to stderr at warn and above, so that stdout stays the command's output.

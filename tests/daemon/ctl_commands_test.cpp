@@ -556,7 +556,7 @@ TEST_CASE("ctl_actor names the Unix user when it is a plain login name") {
   ::setenv("USER", "bad name\n", 1);
   CHECK(ctl_actor() == "cli");
   ::unsetenv("USER");
-  CHECK(ctl_actor() == "cli");
+  CHECK(ctl_actor().starts_with("cli"));  // the passwd entry's name, when there is one
   if (saved)
     ::setenv("USER", keep.c_str(), 1);
 }
