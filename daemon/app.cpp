@@ -212,6 +212,7 @@ int run_daemon(const Config& cfg) {
   {
     // Files written before a crash whose rows never committed: nothing refers to them.
     auto collect = [&services](workflow::Store& store) {
+      store.release_leases();  // the effects a killed process had claimed run again now
       const auto keep = store.referenced_blobs();
       auto known = [&keep](const std::string& sha) { return keep.count(sha) > 0; };
       return services.messages.collect_orphans(known) + services.media.collect_orphans(known);

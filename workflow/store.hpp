@@ -139,6 +139,9 @@ class Store {
   void replace_timers(std::int64_t request_id, const std::vector<Timer>& timers);
   std::vector<TimerRow> claim_timers(TimePoint now, TimePoint lease_until, int limit);
   void delete_timer(std::int64_t id);
+  // Forgets every lease: at start, the leases held by a previous process that died are void.
+  // (With one relaisd per SQLite store no other holder can exist.)
+  void release_leases();
   // The earliest due time among pending outbox rows and timers, for re-arming the wake-up.
   std::optional<TimePoint> next_due();
 

@@ -103,6 +103,11 @@ void Store::delete_timer(std::int64_t id) {
   db_.prepare("DELETE FROM timers WHERE id = ?").bind_all(id).run();
 }
 
+void Store::release_leases() {
+  db_.exec("UPDATE outbox SET lease_until = 0 WHERE done_at IS NULL AND lease_until <> 0");
+  db_.exec("UPDATE timers SET lease_until = 0 WHERE lease_until <> 0");
+}
+
 std::optional<TimePoint> Store::next_due() {
   auto s = db_.prepare(
       "SELECT min(t) FROM (SELECT min(max(due_at, lease_until)) AS t FROM outbox WHERE done_at "

@@ -131,6 +131,8 @@ TEST_CASE("outbox rows are claimed by due time with a lease, and are idempotent 
   auto again = store.claim_outbox(kNow + 31s, kNow + 60s, 10);  // lease ran out: claimed again
   REQUIRE(again.size() == 1);
   CHECK(again[0].attempts == 2);
+  store.release_leases();  // a restart: the dead holder's lease is void
+  REQUIRE(store.claim_outbox(kNow + 32s, kNow + 60s, 10).size() == 1);
   store.defer_outbox(again[0].id, kNow + 5min, "421 try later");
   CHECK(*store.next_due() == kNow + 5min);
   store.complete_outbox(again[0].id, kNow + 5min);
