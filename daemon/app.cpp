@@ -27,6 +27,7 @@
 #include "daemon/policy_from_config.hpp"
 #include "daemon/routes.hpp"
 #include "workflow/approval_token.hpp"
+#include "workflow/ascii.hpp"
 #include "workflow/sha256.hpp"
 
 namespace relais::daemon {
@@ -141,14 +142,8 @@ std::string site_dir_of(const Config& cfg) {
 }
 
 bool recipient_accepted(const Config& cfg, std::string_view address) {
-  auto eq = [&](const std::string& a) {
-    return a.size() == address.size() &&
-           std::equal(a.begin(), a.end(), address.begin(), [](char x, char y) {
-             return std::tolower(static_cast<unsigned char>(x)) ==
-                    std::tolower(static_cast<unsigned char>(y));
-           });
-  };
-  return eq(cfg.mail.submission_address) || eq(cfg.mail.takedown_address);
+  return iequals(cfg.mail.submission_address, address) ||
+         iequals(cfg.mail.takedown_address, address);
 }
 
 }  // namespace

@@ -1,21 +1,13 @@
 // Classification order matters: automatic mail is never answered, whatever it claims to be.
 #include "daemon/inbound_policy.hpp"
+#include "workflow/ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <regex>
 
 namespace relais::daemon {
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string_view to_string(InboundKind k) {
   switch (k) {

@@ -2,6 +2,7 @@
 // Every value that reaches a header is checked first; a bad one is an invalid_input Error whose
 // sentence names the field but never its content (addresses and subjects are personal data).
 #include "connectors/email/message_builder.hpp"
+#include "workflow/ascii.hpp"
 
 #include <fmt/format.h>
 
@@ -87,13 +88,6 @@ Result<void> check_header_text(std::string_view field, std::string_view value) {
     return invalid_input(fmt::format("the {} is not valid UTF-8", field));
   }
   return {};
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 bool is_reserved_header(std::string_view name) {
@@ -192,9 +186,8 @@ std::string join(const std::vector<std::string>& items, std::string_view sep,
 }
 
 std::string text_part_headers(std::string_view subtype, std::string_view encoding) {
-  return fmt::format(
-      "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: {}\r\n", subtype,
-      encoding);
+  return fmt::format("Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: {}\r\n",
+                     subtype, encoding);
 }
 
 // The plain-text part goes as 8bit (RFC 6152) when its lines are short enough, so that the
@@ -213,19 +206,25 @@ EncodedBody encode_text(std::string_view body) {
   bool fits = is_valid_utf8(body);
   for (std::size_t i = 0; i < body.size(); ++i) {
     const char c = body[i];
-    if (c == '\r' && i + 1 < body.size() && body[i + 1] == '\n') continue;
+    if (c == '\r' && i + 1 < body.size() && body[i + 1] == '\n')
+      continue;
     if (c == '\n' || c == '\r') {
-      if (line > 0 && (crlf.back() == ' ' || crlf.back() == '\t')) fits = false;
+      if (line > 0 && (crlf.back() == ' ' || crlf.back() == '\t'))
+        fits = false;
       crlf += "\r\n";
       line = 0;
       continue;
     }
-    if (c == '\0') fits = false;
-    if (line == 0 && body.substr(i).starts_with("From ")) fits = false;
+    if (c == '\0')
+      fits = false;
+    if (line == 0 && body.substr(i).starts_with("From "))
+      fits = false;
     crlf += c;
-    if (++line > 900) fits = false;
+    if (++line > 900)
+      fits = false;
   }
-  if (!fits) return {"quoted-printable", quoted_printable(body)};
+  if (!fits)
+    return {"quoted-printable", quoted_printable(body)};
   return {"8bit", std::move(crlf)};
 }
 

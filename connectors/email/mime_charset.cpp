@@ -1,6 +1,7 @@
 // Charset conversion to UTF-8 (see mime_charset.hpp). Uses GMime's charset name table to map
 // aliases (e.g. "latin1", "x-unknown") to iconv names, then g_convert.
 #include "connectors/email/mime_charset.hpp"
+#include "workflow/ascii.hpp"
 
 #include <gmime/gmime.h>
 
@@ -10,13 +11,6 @@
 
 namespace relais::connectors::email {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool valid_utf8(std::string_view s) {
   return g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr) != FALSE;

@@ -1,5 +1,6 @@
 // HTML to plain text for HTML-only mail (see mime_html_text.hpp). Pure; input is UTF-8.
 #include "connectors/email/mime_html_text.hpp"
+#include "workflow/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,13 +10,6 @@
 
 namespace relais::connectors::email {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {

@@ -1,5 +1,6 @@
 // Structured header parameter parsing (see mime_params.hpp). Pure, apart from charset conversion.
 #include "connectors/email/mime_params.hpp"
+#include "workflow/ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,13 +11,6 @@
 
 namespace relais::connectors::email {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {

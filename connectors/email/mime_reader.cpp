@@ -3,6 +3,7 @@
 // its 3.2.13 bugs (issues 133 and 150). Fails only for input that is not a mail or exceeds the part
 // limits.
 #include "connectors/email/mime_reader.hpp"
+#include "workflow/ascii.hpp"
 
 #include <gmime/gmime.h>
 
@@ -34,13 +35,6 @@ struct GObjectDeleter {
 };
 template <class T>
 using GPtr = std::unique_ptr<T, GObjectDeleter>;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {

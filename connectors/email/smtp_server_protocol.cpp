@@ -1,6 +1,7 @@
 // SMTP/LMTP protocol state machine and DATA reader (see smtp_server_protocol.hpp). Pure: no I/O,
 // no clock. Replies follow RFC 5321 with RFC 3463 enhanced codes.
 #include "connectors/email/smtp_server_protocol.hpp"
+#include "workflow/ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,20 +9,6 @@
 
 namespace relais::connectors::email {
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
