@@ -40,6 +40,7 @@ std::string ref_of(Store& store, const OutboxRow& row) {
 Dispatcher::Dispatcher(Services& s, asio::any_io_executor ex) : s_(s), ex_(ex), alarm_(ex) {}
 
 void Dispatcher::wake() {
+  woken_ = true;
   asio::post(ex_, [this] { alarm_.cancel(); });
 }
 
@@ -50,6 +51,7 @@ void Dispatcher::stop() {
 
 asio::awaitable<void> Dispatcher::run() {
   while (!stopping_) {
+    woken_ = false;
     struct Claimed {
       std::vector<OutboxRow> rows;
       std::vector<TimerRow> timers;
@@ -98,6 +100,8 @@ asio::awaitable<void> Dispatcher::run() {
     if (wait.count() == 0 && claimed.rows.empty() && claimed.timers.empty()) {
       wait = std::chrono::milliseconds(50);  // leased rows: look again shortly
     }
+    if (woken_)
+      continue;  // new work arrived while claiming: look again at once
     alarm_.expires_after(wait);
     boost::system::error_code ec;
     co_await alarm_.async_wait(asio::redirect_error(asio::use_awaitable, ec));

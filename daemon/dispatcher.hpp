@@ -36,6 +36,7 @@ class Dispatcher {
   boost::asio::any_io_executor ex_;
   boost::asio::steady_timer alarm_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> woken_{false};  // a wake() that came while no wait was pending
   std::atomic<int> in_flight_{0};
   std::mt19937_64 rng_{std::random_device{}()};
 };
