@@ -277,13 +277,16 @@ int run_daemon(const Config& cfg) {
       if (e)
         return;
       sd_notify(0, "RELOADING=1");
-      if (auto r = services.templates.reload(); !r) {
-        spdlog::error("reload failed, keeping the previous templates error=\"{}\"",
-                      r.error().message);
-      } else {
-        spdlog::info("templates reloaded");
-      }
-      sd_notify(0, "READY=1");
+      // Reading the files is blocking I/O: it runs on the pool, never on the I/O thread.
+      asio::post(pool, [&services] {
+        if (auto r = services.templates.reload(); !r) {
+          spdlog::error("reload failed, keeping the previous templates error=\"{}\"",
+                        r.error().message);
+        } else {
+          spdlog::info("templates reloaded");
+        }
+        sd_notify(0, "READY=1");
+      });
       on_hup();
     });
   };
