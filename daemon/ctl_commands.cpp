@@ -387,7 +387,7 @@ int ctl_audit(const Config& config, const CtlArgs& args, const CtlOptions& opts,
   return guarded(err, [&] {
     Store& store = **opened;
     const auto broken = store.verify_audit_chain();
-    auto count = store.db().prepare("SELECT count(*) FROM transitions");
+    auto count = store.db().prepare("SELECT count(*) FROM audit");
     count.step();
     const auto n = count.int64(0);
     if (p->json) {

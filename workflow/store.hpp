@@ -65,12 +65,16 @@ struct QuarantineRow {
   TimePoint at{};
 };
 
+// One row of the audit record. kind: transition (of a request), case (of a takedown case),
+// mail_in, mail_out, removal, decision, consent, retention. request_id 0 = none.
 struct AuditRow {
   std::int64_t id = 0;
   std::int64_t request_id = 0;
   std::string from_state, to_state, event, actor, source, detail;
   TimePoint at{};
   std::string prev_hash, hash;
+  std::string kind = "transition";
+  std::optional<std::int64_t> case_id;
 };
 
 struct InboundMessage {

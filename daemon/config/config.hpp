@@ -84,6 +84,24 @@ struct OutboxConfig {
   int backoff_max_seconds = 0;
 };
 
+struct TakedownConfig {
+  bool automatic = true;
+  int deadline_days = 0;
+  int reminder_days = 0;
+  int match_distance = 0;
+  int max_attachments = 0;
+  int form_requests_per_day = 0;
+};
+
+struct ImagesConfig {
+  std::int64_t max_pixels = 0;
+};
+
+struct RetentionConfig {
+  int media_days = 0;
+  int case_years = 0;
+};
+
 struct Config {
   GeneralConfig general;
   HttpConfig http;
@@ -93,6 +111,9 @@ struct Config {
   WorkflowConfig workflow;
   SecurityConfig security;
   OutboxConfig outbox;
+  TakedownConfig takedown;
+  ImagesConfig images;
+  RetentionConfig retention;
   std::vector<ChannelConfig> channels;  // sorted by name
   std::string source;                   // file name, or "<embedded default>"
 };

@@ -236,6 +236,78 @@ std::vector<KeySpec> make_keys() {
        .min = 1,
        .max = 604800,
        .field = [](Config& c) -> int& { return c.outbox.backoff_max_seconds; }},
+      // [takedown]
+      {.path = "takedown.automatic",
+       .type = T::boolean,
+       .default_value = true,
+       .help = "Remove a publication at once when a takedown request matches it with "
+               "certainty (its URL, its reference, the same or a near-identical photo).",
+       .field = [](Config& c) -> bool& { return c.takedown.automatic; }},
+      {.path = "takedown.deadline_days",
+       .type = T::integer,
+       .default_value = std::int64_t{30},
+       .help = "Days within which a takedown request must be answered (the legal month).",
+       .min = 1,
+       .max = 365,
+       .field = [](Config& c) -> int& { return c.takedown.deadline_days; }},
+      {.path = "takedown.reminder_days",
+       .type = T::integer,
+       .default_value = std::int64_t{7},
+       .help = "The referent is reminded of an open case this many days before its deadline "
+               "(and again the day before).",
+       .min = 1,
+       .max = 365,
+       .field = [](Config& c) -> int& { return c.takedown.reminder_days; }},
+      {.path = "takedown.match_distance",
+       .type = T::integer,
+       .default_value = std::int64_t{10},
+       .help = "Largest Hamming distance between two 64-bit perceptual hashes for a photo to "
+               "count as the same picture (resized, recompressed or slightly cropped).",
+       .min = 0,
+       .max = 20,
+       .field = [](Config& c) -> int& { return c.takedown.match_distance; }},
+      {.path = "takedown.max_attachments",
+       .type = T::integer,
+       .default_value = std::int64_t{20},
+       .help = "Attachments of one takedown request that are compared with the publications; "
+               "the others are kept but not compared, and the requester is told.",
+       .min = 1,
+       .max = 200,
+       .field = [](Config& c) -> int& { return c.takedown.max_attachments; }},
+      {.path = "takedown.form_requests_per_day",
+       .type = T::integer,
+       .default_value = std::int64_t{5},
+       .help = "Takedown forms accepted per day from one e-mail address and from one network "
+               "address; more are refused with a clear page.",
+       .min = 1,
+       .max = 10000,
+       .field = [](Config& c) -> int& { return c.takedown.form_requests_per_day; }},
+      // [images]
+      {.path = "images.max_pixels",
+       .type = T::integer,
+       .default_value = std::int64_t{100000000},
+       .help = "Largest image (width x height, read from its header before decoding) that is "
+               "decoded; larger ones are refused as possible decompression bombs.",
+       .min = 1000000,
+       .max = 1000000000,
+       .field = [](Config& c) -> std::int64_t& { return c.images.max_pixels; }},
+      // [retention]
+      {.path = "retention.media_days",
+       .type = T::integer,
+       .default_value = std::int64_t{90},
+       .help = "Days after which the media of rejected, withdrawn and expired requests are "
+               "deleted (the record keeps their hashes and metadata).",
+       .min = 1,
+       .max = 36500,
+       .field = [](Config& c) -> int& { return c.retention.media_days; }},
+      {.path = "retention.case_years",
+       .type = T::integer,
+       .default_value = std::int64_t{5},
+       .help = "Years a closed takedown case is kept with the requester's details; after that "
+               "they are erased and only the record's hashes remain.",
+       .min = 1,
+       .max = 100,
+       .field = [](Config& c) -> int& { return c.retention.case_years; }},
   };
 }
 

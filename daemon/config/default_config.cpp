@@ -78,6 +78,21 @@ max_attempts = 12                 # deliveries of a mail or post tried before it
 backoff_initial_seconds = 5       # delay before the first retry; doubles each time
 backoff_max_seconds = 3600        # longest delay between two retries
 
+[takedown]
+automatic = true                  # remove at once when a request matches a publication with certainty
+deadline_days = 30                # a takedown request must be answered within this many days
+reminder_days = 7                 # remind the referent of an open case this long before its deadline
+match_distance = 10               # largest perceptual-hash distance for "the same photo" (0 to 20)
+max_attachments = 20              # attachments of one request compared with the publications
+form_requests_per_day = 5         # takedown forms accepted per day per e-mail and per network address
+
+[images]
+max_pixels = 100000000            # images larger than this (from their header) are not decoded
+
+[retention]
+media_days = 90                   # media of rejected, withdrawn and expired requests are deleted after this
+case_years = 5                    # closed takedown cases keep the requester's details this long
+
 # Channels: one [channels.NAME] table each, with a type: site, facebook, linkedin, x,
 # mastodon or webhook. Network channels accept base_url and read secrets from *_file keys.
 

@@ -497,8 +497,8 @@ TEST_CASE_FIXTURE(Fixture, "audit verify: intact, then broken by an edited row")
 
   {
     Store store(db(), Database::Mode::read_write);
-    store.db().exec("DROP TRIGGER transitions_no_update");
-    store.db().exec("UPDATE transitions SET actor = 'mallory' WHERE id = 2");
+    store.db().exec("DROP TRIGGER audit_no_update");
+    store.db().exec("UPDATE audit SET actor = 'mallory' WHERE id = 2");
   }
   r = run({"audit", "verify"});
   CHECK(r.code == 2);

@@ -26,7 +26,7 @@ class BadInput(RelaisTestCase):
             "requests": q("SELECT count(*) AS n FROM requests"),
             "inbound": q("SELECT count(*) AS n FROM messages WHERE direction = 'in'"),
             "outbox": q("SELECT count(*) AS n FROM outbox"),
-            "transitions": q("SELECT count(*) AS n FROM transitions"),
+            "transitions": q("SELECT count(*) AS n FROM audit WHERE kind = 'transition'"),
             "tokens_used": q("SELECT count(*) AS n FROM tokens WHERE used_at IS NOT NULL"),
             "blobs": blobs,
             "mails": len(r.outbox_files()),

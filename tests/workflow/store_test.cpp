@@ -151,10 +151,10 @@ TEST_CASE("the audit chain detects an edited row") {
   engine.handle(store, r.id, ev(EventKind::checks_started));
   store.commit();
   CHECK_FALSE(store.verify_audit_chain());
-  CHECK_THROWS_AS(store.db().exec("UPDATE transitions SET actor = 'x'"), SqliteError);
-  CHECK_THROWS_AS(store.db().exec("DELETE FROM transitions"), SqliteError);
-  store.db().exec("DROP TRIGGER transitions_no_update");
-  store.db().exec("UPDATE transitions SET actor = 'mallory' WHERE id = 2");
+  CHECK_THROWS_AS(store.db().exec("UPDATE audit SET actor = 'x'"), SqliteError);
+  CHECK_THROWS_AS(store.db().exec("DELETE FROM audit"), SqliteError);
+  store.db().exec("DROP TRIGGER audit_no_update");
+  store.db().exec("UPDATE audit SET actor = 'mallory' WHERE id = 2");
   CHECK(store.verify_audit_chain() == 2);
 }
 
