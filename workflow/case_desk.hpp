@@ -5,9 +5,11 @@
 // audit rows, its timers and its mails (outbox rows) together, and never does I/O itself.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "workflow/case_state.hpp"
@@ -33,8 +35,8 @@ struct CaseDraft {
   std::string subject;
   std::string text;  // everything the requester wrote (URLs and references are read from it)
   std::string language = "fr";
-  std::string message_id;        // mail: for dedup-free threading of the answers
-  bool email_confirmed = true;   // form: false until the confirmation link is followed
+  std::string message_id;       // mail: for dedup-free threading of the answers
+  bool email_confirmed = true;  // form: false until the confirmation link is followed
   std::vector<CaseEvidence> evidence;
   std::string actor;   // "requester:a@b", "referent:r@b", "cli:alice", "consent:12"
   std::string source;  // "mail:<id>", "form:<ip>", "cli", "consent:<id>"
@@ -43,13 +45,13 @@ struct CaseDraft {
 };
 
 struct CaseSettings {
-  bool automatic = true;             // takedown.automatic
-  int deadline_days = 30;            // takedown.deadline_days
-  int reminder_days = 7;             // takedown.reminder_days
-  int match_distance = 10;           // takedown.match_distance
-  int max_attachments = 20;          // takedown.max_attachments
-  std::chrono::hours link_ttl{168};  // workflow.link_ttl_hours
-  std::string referent;              // addresses that receive the referent's mails
+  bool automatic = true;                      // takedown.automatic
+  int deadline_days = 30;                     // takedown.deadline_days
+  int reminder_days = 7;                      // takedown.reminder_days
+  int match_distance = 10;                    // takedown.match_distance
+  int max_attachments = 20;                   // takedown.max_attachments
+  std::chrono::hours link_ttl{168};           // workflow.link_ttl_hours
+  std::string referent;                       // addresses that receive the referent's mails
   std::vector<std::string> site_public_urls;  // URLs under which the site channels publish
 };
 
@@ -76,8 +78,7 @@ class CaseDesk {
                                                         TimePoint at);
 
   // The referent confirmed one candidate (remove it) or declared that nothing matches.
-  std::variant<TakedownCase, std::string> confirm_removal(Store& store,
-                                                          std::string_view token_hash,
+  std::variant<TakedownCase, std::string> confirm_removal(Store& store, std::string_view token_hash,
                                                           const std::string& actor, TimePoint at);
   std::variant<TakedownCase, std::string> declare_unmatched(Store& store,
                                                             std::string_view token_hash,
@@ -100,11 +101,40 @@ class CaseDesk {
                                                                         const std::string& actor,
                                                                         TimePoint at);
 
+  // A link for a case mail (purpose: confirm_email, confirm_removal, declare_unmatched):
+  // stores the token's hash and returns the raw token for the URL. random_bytes: 32 bytes.
+  std::string issue_link(Store& store, const TakedownCase& c, std::optional<std::int64_t> match_id,
+                         std::string_view purpose, std::string_view recipient,
+                         std::string_view random_bytes, TimePoint now) const;
+
+  // Why a case link cannot be used now, or nullopt (for showing the confirmation page).
+  std::optional<std::string> link_problem(Store& store, std::string_view token_hash,
+                                          std::string_view purpose, TimePoint now) const;
+
   const CaseSettings& settings() const { return settings_; }
 
  private:
+  bool move(Store& store, TakedownCase& c, CaseState to, std::string_view event,
+            const std::string& actor, const std::string& source, const std::string& detail,
+            TimePoint at);
+  void note(Store& store, TakedownCase& c, std::string_view event, const std::string& actor,
+            const std::string& source, const std::string& detail, TimePoint at);
+  void mail(Store& store, const TakedownCase& c, std::string_view name, std::string_view recipient,
+            TimePoint at, bool answers = false,
+            std::optional<std::int64_t> request_id = std::nullopt);
+  void execute(Store& store, const TakedownCase& c, const CaseMatch& m, const std::string& actor,
+               const std::string& source, TimePoint at);
+  void send_to_referent(Store& store, TakedownCase& c, const std::string& actor,
+                        const std::string& source, TimePoint at);
+  void arm_deadline(Store& store, const TakedownCase& c, TimePoint at);
+  std::variant<CaseTokenRow, std::string> take_link(Store& store, std::string_view token_hash,
+                                                    std::string_view purpose, TimePoint at);
+
   Engine& engine_;
   CaseSettings settings_;
 };
+
+// Whether the case's state allows that step (the case transition table, for tests and docs).
+bool case_step_allowed(CaseState from, std::string_view event, CaseState to);
 
 }  // namespace relais::workflow

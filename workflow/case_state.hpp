@@ -72,6 +72,7 @@ struct CaseTokenRow {
   std::int64_t version = 0;
   TimePoint expires_at{};
   std::optional<TimePoint> used_at;
+  TimePoint created_at{};
 };
 
 }  // namespace relais::workflow

@@ -70,6 +70,14 @@ class Statement {
     return *this;
   }
 
+  // Binds every argument in order, from index `first`.
+  template <class... Args>
+  Statement& bind_all_from(int first, const Args&... args) {
+    int i = first - 1;
+    (bind(++i, args), ...);
+    return *this;
+  }
+
   bool step();  // true: a row is available; false: done
   void run();   // steps to the end, for statements without rows
 

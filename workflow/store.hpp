@@ -11,6 +11,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "workflow/case_state.hpp"
+#include "workflow/image_hashes.hpp"
 #include "workflow/outcome.hpp"
 #include "workflow/sqlite.hpp"
 
@@ -54,7 +56,14 @@ struct MediaRow {
   std::string content_type;
   std::string filename;  // display only; never a path
   std::int64_t size = 0;
+  std::optional<ImageHashes> hashes = {};  // images that could be decoded
 };
+
+// The columns read_media_row() expects, in its order.
+inline constexpr const char* kMediaColumns =
+    "id, request_id, position, sha256, content_type, filename, size, phash, phash_mirror, "
+    "width, height";
+MediaRow read_media_row(Statement& s);
 
 struct QuarantineRow {
   std::int64_t id = 0;
@@ -154,6 +163,49 @@ class Store {
   std::optional<TokenRow> find_token(std::string_view hash);
   // Marks the token used, only if it is still unused: false if someone used it first.
   bool use_token(std::int64_t id, TimePoint at, std::string_view used_for);
+
+  // ---- takedown cases (store_cases.cpp)
+  std::string next_case_reference(int year);  // "DI-2026-0007", gap-free per year
+  std::int64_t insert_case(const TakedownCase& c);
+  std::optional<TakedownCase> load_case(std::int64_t id);
+  std::optional<TakedownCase> find_case(std::string_view id_or_reference);
+  std::vector<TakedownCase> list_cases(std::optional<CaseState> state, int limit);
+  // Compare-and-set on version: false when the stored version is not c.version - 1.
+  bool save_case(const TakedownCase& c);
+  void insert_case_evidence(std::int64_t case_id, int position, const MediaRow& file,
+                            bool compared);
+  std::vector<MediaRow> case_evidence(std::int64_t case_id);  // request_id holds the case id
+  std::int64_t insert_case_match(const CaseMatch& m);
+  std::vector<CaseMatch> case_matches(std::int64_t case_id);
+  std::optional<CaseMatch> load_case_match(std::int64_t id);
+  void confirm_case_match(std::int64_t match_id, const std::string& by, TimePoint at);
+  // Cases in `matched` with a confirmed match on this request.
+  std::vector<std::int64_t> cases_waiting_on(std::int64_t request_id);
+  void replace_case_timers(std::int64_t case_id, const std::vector<CaseTimerRow>& timers);
+  std::vector<CaseTimerRow> claim_case_timers(TimePoint now, TimePoint lease_until, int limit);
+  void delete_case_timer(std::int64_t id);
+  void insert_case_token(const CaseTokenRow& t);
+  std::optional<CaseTokenRow> find_case_token(std::string_view hash);
+  bool use_case_token(std::int64_t id, TimePoint at);
+
+  // ---- media that may never be published again
+  void block_media(const MediaRow& m, std::int64_t case_id, TimePoint at);
+  // The reference of the case that blocked this file (same SHA-256, or a perceptual hash
+  // within max_distance), if any.
+  std::optional<std::string> blocking_case(std::string_view sha256,
+                                           const std::optional<ImageHashes>& hashes,
+                                           int max_distance);
+  // Media of requests that are or were public (scheduled, publishing, published, failed,
+  // taken_down), with their request's state: what a takedown can match.
+  struct PublicMedia {
+    MediaRow media;
+    State request_state = State::published;
+  };
+  std::vector<PublicMedia> public_media();
+  // Requests with a channel post at this exact URL.
+  std::vector<std::int64_t> requests_with_post_url(std::string_view url);
+  // The most recently published requests, newest first.
+  std::vector<std::int64_t> recent_publications(int limit);
 
   // ---- quarantine
   void insert_quarantine(const QuarantineRow& q);

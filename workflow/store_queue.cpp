@@ -106,12 +106,14 @@ void Store::delete_timer(std::int64_t id) {
 void Store::release_leases() {
   db_.exec("UPDATE outbox SET lease_until = 0 WHERE done_at IS NULL AND lease_until <> 0");
   db_.exec("UPDATE timers SET lease_until = 0 WHERE lease_until <> 0");
+  db_.exec("UPDATE case_timers SET lease_until = 0 WHERE lease_until <> 0");
 }
 
 std::optional<TimePoint> Store::next_due() {
   auto s = db_.prepare(
       "SELECT min(t) FROM (SELECT min(max(due_at, lease_until)) AS t FROM outbox WHERE done_at "
-      "IS NULL UNION ALL SELECT min(max(due_at, lease_until)) FROM timers)");
+      "IS NULL UNION ALL SELECT min(max(due_at, lease_until)) FROM timers "
+      "UNION ALL SELECT min(max(due_at, lease_until)) FROM case_timers)");
   if (!s.step() || s.is_null(0))
     return std::nullopt;
   return from_millis(s.int64(0));

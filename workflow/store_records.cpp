@@ -1,4 +1,6 @@
 // Store: inbound/outbound messages, media rows, link tokens and the quarantine.
+#include <fmt/format.h>
+
 #include "workflow/store.hpp"
 
 namespace relais::workflow {
@@ -47,32 +49,46 @@ std::optional<std::int64_t> Store::request_of_message(std::string_view message_i
 }
 
 std::int64_t Store::insert_media(const MediaRow& m) {
-  db_.prepare(
-         "INSERT INTO media (request_id, position, sha256, content_type, filename, size) "
-         "VALUES (?, ?, ?, ?, ?, ?)")
-      .bind_all(m.request_id, m.position, m.sha256, m.content_type, m.filename, m.size)
-      .run();
+  auto s = db_.prepare(
+      "INSERT INTO media (request_id, position, sha256, content_type, filename, size, phash, "
+      "phash_mirror, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.bind_all(m.request_id, m.position, m.sha256, m.content_type, m.filename, m.size);
+  if (m.hashes) {
+    s.bind_all_from(7, to_stored(m.hashes->phash), to_stored(m.hashes->phash_mirror),
+                    m.hashes->width, m.hashes->height);
+  }
+  s.run();
   return db_.last_insert_id();
+}
+
+MediaRow read_media_row(Statement& s) {
+  MediaRow m{s.int64(0), s.int64(1), static_cast<int>(s.int64(2)), s.text(3), s.text(4),
+             s.text(5), s.int64(6)};
+  if (!s.is_null(7)) {
+    m.hashes = ImageHashes{from_stored(s.int64(7)), from_stored(s.int64(8)),
+                           static_cast<int>(s.int64(9)), static_cast<int>(s.int64(10))};
+  }
+  return m;
 }
 
 std::vector<MediaRow> Store::media_of(std::int64_t request_id) {
   std::vector<MediaRow> out;
-  auto s = db_.prepare(
-      "SELECT id, request_id, position, sha256, content_type, filename, size FROM media "
-      "WHERE request_id = ? AND dropped = 0 ORDER BY position");
+  auto s = db_.prepare(fmt::format("SELECT {} FROM media WHERE request_id = ? AND dropped = 0 "
+                                   "ORDER BY position",
+                                   kMediaColumns));
   s.bind_all(request_id);
-  while (s.step()) {
-    out.push_back({s.int64(0), s.int64(1), static_cast<int>(s.int64(2)), s.text(3), s.text(4),
-                   s.text(5), s.int64(6)});
-  }
+  while (s.step())
+    out.push_back(read_media_row(s));
   return out;
 }
 
 std::unordered_set<std::string> Store::referenced_blobs() {
   std::unordered_set<std::string> out;
   auto s = db_.prepare(
-      "SELECT sha256 FROM messages WHERE sha256 IS NOT NULL UNION SELECT sha256 FROM media "
-      "UNION SELECT sha256 FROM quarantine");
+      "SELECT sha256 FROM messages WHERE sha256 IS NOT NULL "
+      "UNION SELECT sha256 FROM media WHERE purged_at IS NULL "
+      "UNION SELECT sha256 FROM quarantine UNION SELECT sha256 FROM case_evidence "
+      "UNION SELECT evidence_sha256 FROM consents WHERE evidence_sha256 <> ''");
   while (s.step())
     out.insert(s.text(0));
   return out;
