@@ -44,6 +44,10 @@ bool others_outstanding(const Request& r, const Event& e, const Policy&) {
 bool channel_outstanding(const Request& r, const Event& e, const Policy&) {
   return is_outstanding(r, e);
 }
+bool channel_late(const Request& r, const Event& e, const Policy&) {
+  const auto* c = r.channel(e.channel);
+  return c && (c->status == ChannelStatus::removed || c->status == ChannelStatus::pending);
+}
 bool channel_removing(const Request& r, const Event& e, const Policy&) {
   const auto* c = r.channel(e.channel);
   return c && c->status == ChannelStatus::removing;
@@ -59,6 +63,8 @@ constexpr Guard kOthersOutstanding{"others_outstanding", others_outstanding,
                                    "the channel is not awaiting publication"};
 constexpr Guard kChannelOutstanding{"channel_outstanding", channel_outstanding,
                                     "the channel is not awaiting publication"};
+constexpr Guard kChannelLate{"channel_late", channel_late,
+                              "the channel was not awaiting publication when it was taken down"};
 constexpr Guard kChannelRemoving{"channel_removing", channel_removing,
                                  "the channel is not being removed"};
 
@@ -150,7 +156,20 @@ void remove_published(Outcome& o, const Event& e, const Policy&) {
     if (c.status == ChannelStatus::published || c.status == ChannelStatus::unconfirmed) {
       c.status = ChannelStatus::removing;
       o.effects.push_back({EffectKind::remove, "", "", c.channel});
+    } else if (c.status == ChannelStatus::pending) {
+      // Never created: its publish effect finds the channel no longer pending and stops.
+      c.status = ChannelStatus::removed;
     }
+  }
+}
+// A create call that was already under way when the takedown came: the post exists now,
+// so it goes at once.
+void remove_late_post(Outcome& o, const Event& e, const Policy&) {
+  if (auto* c = o.request.channel(e.channel)) {
+    c->status = ChannelStatus::removing;
+    c->post_id = e.post_id;
+    c->url = e.post_url;
+    o.effects.push_back({EffectKind::remove, "", "", c->channel});
   }
 }
 void mail_agent_ack(Outcome& o, const Event&, const Policy&) {
@@ -194,6 +213,7 @@ constexpr Action kMarkPublished{"mark_published", mark_published};
 constexpr Action kMarkFailed{"mark_failed", mark_failed};
 constexpr Action kMarkRemoved{"mark_removed", mark_removed};
 constexpr Action kRemovePublished{"remove_published", remove_published};
+constexpr Action kRemoveLatePost{"remove_late_post", remove_late_post};
 constexpr Action kMailAgentAck{"mail_agent_ack", mail_agent_ack};
 constexpr Action kMailReferentRequest{"mail_referent_request", mail_referent_request};
 constexpr Action kMailAgentNeedsChanges{"mail_agent_needs_changes", mail_agent_needs_changes};
@@ -224,10 +244,11 @@ constexpr Transition kTable[] = {
   {S::scheduled,         E::publish_due,        nullptr,              {&kPublishAll},                                                                    S::publishing},
   {S::scheduled,         E::unschedule,         nullptr,              {&kMailReferentRequest, &kArmApprovalExpiry},                                      S::awaiting_approval},
   {S::scheduled,         E::withdraw,           nullptr,              {&kKeepNote},                                                                      S::withdrawn},
-  {S::scheduled,         E::takedown,           nullptr,              {&kKeepNote},                                                                      S::taken_down},
+  {S::scheduled,         E::takedown,           nullptr,              {&kRemovePublished},                                                               S::taken_down},
   {S::publishing,        E::channel_published,  &kLastOutstanding,    {&kMarkPublished, &kMailAgentPublished},                                           S::published},
   {S::publishing,        E::channel_published,  &kOthersOutstanding,  {&kMarkPublished},                                                                 S::publishing},
   {S::publishing,        E::channel_failed,     &kChannelOutstanding, {&kMarkFailed, &kMailReferentFailed},                                              S::failed},
+  {S::publishing,        E::takedown,           nullptr,              {&kRemovePublished},                                                               S::taken_down},
   {S::failed,            E::channel_published,  &kChannelOutstanding, {&kMarkPublished},                                                                 S::failed},
   {S::failed,            E::channel_failed,     &kChannelOutstanding, {&kMarkFailed},                                                                    S::failed},
   {S::failed,            E::retry,              nullptr,              {&kPublishFailed},                                                                 S::publishing},
@@ -235,6 +256,7 @@ constexpr Transition kTable[] = {
   {S::failed,            E::takedown,           nullptr,              {&kRemovePublished},                                                               S::taken_down},
   {S::published,         E::takedown,           nullptr,              {&kRemovePublished},                                                               S::taken_down},
   {S::taken_down,        E::channel_removed,    &kChannelRemoving,    {&kMarkRemoved},                                                                   S::taken_down},
+  {S::taken_down,        E::channel_published,  &kChannelLate,        {&kRemoveLatePost},                                                                S::taken_down},
   {S::withdrawn,         E::channel_removed,    &kChannelRemoving,    {&kMarkRemoved},                                                                   S::withdrawn},
 };
 // clang-format on

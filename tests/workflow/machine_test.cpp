@@ -78,6 +78,8 @@ const std::map<Pair, State> kLegal = {
     {{S::scheduled, E::takedown}, S::taken_down},
     {{S::publishing, E::channel_published}, S::published},
     {{S::publishing, E::channel_failed}, S::failed},
+    // A takedown cannot wait for a publication under way to finish (SPEC 3.5: immediate).
+    {{S::publishing, E::takedown}, S::taken_down},
     {{S::failed, E::channel_published}, S::failed},
     {{S::failed, E::channel_failed}, S::failed},
     {{S::failed, E::retry}, S::publishing},
@@ -85,6 +87,8 @@ const std::map<Pair, State> kLegal = {
     {{S::failed, E::takedown}, S::taken_down},
     {{S::published, E::takedown}, S::taken_down},
     {{S::taken_down, E::channel_removed}, S::taken_down},
+    // A post whose creation was under way at the takedown is removed as soon as it exists.
+    {{S::taken_down, E::channel_published}, S::taken_down},
     {{S::withdrawn, E::channel_removed}, S::withdrawn},
 };
 
@@ -224,4 +228,27 @@ TEST_CASE("the Mermaid diagram draws every row") {
   CHECK(d.rfind("stateDiagram-v2", 0) == 0);
   CHECK(d.find("[*] --> received : submitted") != std::string::npos);
   CHECK(d.find("awaiting_approval --> scheduled : approve [channels_known]") != std::string::npos);
+}
+
+TEST_CASE("a takedown during publishing stops pending channels and removes a late post") {
+  Request r = request_in(State::publishing, EventKind::takedown);
+  r.channels.push_back({"x", ChannelStatus::published, "1", "https://x.example/1", ""});
+  auto result = apply(r, event_of(EventKind::takedown), policy());
+  REQUIRE(std::holds_alternative<Outcome>(result));
+  auto& o = std::get<Outcome>(result);
+  CHECK(o.request.state == State::taken_down);
+  CHECK(o.request.channel("site")->status == ChannelStatus::removed);
+  CHECK(o.request.channel("x")->status == ChannelStatus::removing);
+  REQUIRE(o.effects.size() == 1);
+  CHECK(o.effects[0] == Effect{EffectKind::remove, "", "", "x"});
+
+  // The site's create call was already under way: its post is removed as soon as it exists.
+  auto late = apply(o.request, event_of(EventKind::channel_published), policy());
+  REQUIRE(std::holds_alternative<Outcome>(late));
+  auto& l = std::get<Outcome>(late);
+  CHECK(l.request.state == State::taken_down);
+  CHECK(l.request.channel("site")->status == ChannelStatus::removing);
+  CHECK(l.request.channel("site")->post_id == "pub-2026-0007");
+  REQUIRE(l.effects.size() == 1);
+  CHECK(l.effects[0] == Effect{EffectKind::remove, "", "", "site"});
 }
