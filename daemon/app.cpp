@@ -187,6 +187,7 @@ int run_daemon(const Config& cfg) {
   }
   Readers readers(state / "relais.db");
   workflow::Engine engine(make_policy(cfg));
+  workflow::CaseDesk cases(engine, make_case_settings(cfg));
   Metrics metrics;
   asio::io_context io(1);
   asio::thread_pool pool(2);
@@ -195,6 +196,7 @@ int run_daemon(const Config& cfg) {
                     readers,
                     pool,
                     engine,
+                    cases,
                     *templates,
                     workflow::BlobStore(state / "messages"),
                     workflow::BlobStore(state / "media"),

@@ -55,6 +55,7 @@ asio::awaitable<void> Dispatcher::run() {
     struct Claimed {
       std::vector<OutboxRow> rows;
       std::vector<TimerRow> timers;
+      std::vector<CaseTimerRow> case_timers;
       std::optional<TimePoint> next;
     };
     Claimed claimed;
@@ -63,6 +64,7 @@ asio::awaitable<void> Dispatcher::run() {
         const auto t = now();
         Claimed c;
         c.timers = store.claim_timers(t, t + kLease, kBatch);
+        c.case_timers = store.claim_case_timers(t, t + kLease, kBatch);
         c.rows = store.claim_outbox(t, t + kLease, kBatch);
         c.next = store.next_due();
         return c;
@@ -73,6 +75,8 @@ asio::awaitable<void> Dispatcher::run() {
     }
     for (auto& t : claimed.timers)
       co_await fire(t);
+    for (auto& t : claimed.case_timers)
+      co_await fire_case(t);
     for (auto& row : claimed.rows) {
       ++in_flight_;
       asio::co_spawn(ex_, execute(std::move(row)), [this](std::exception_ptr ep) {
@@ -89,7 +93,8 @@ asio::awaitable<void> Dispatcher::run() {
     }
     if (stopping_)
       break;
-    if (claimed.rows.size() == kBatch || claimed.timers.size() == kBatch)
+    if (claimed.rows.size() == kBatch || claimed.timers.size() == kBatch ||
+        claimed.case_timers.size() == kBatch)
       continue;
     std::chrono::milliseconds wait = kPoll;
     if (claimed.next) {
@@ -97,7 +102,8 @@ asio::awaitable<void> Dispatcher::run() {
           std::chrono::duration_cast<std::chrono::milliseconds>(*claimed.next - now());
       wait = std::clamp<std::chrono::milliseconds>(until, std::chrono::milliseconds(0), kPoll);
     }
-    if (wait.count() == 0 && claimed.rows.empty() && claimed.timers.empty()) {
+    if (wait.count() == 0 && claimed.rows.empty() && claimed.timers.empty() &&
+        claimed.case_timers.empty()) {
       wait = std::chrono::milliseconds(50);  // leased rows: look again shortly
     }
     if (woken_)
@@ -123,6 +129,15 @@ asio::awaitable<void> Dispatcher::fire(TimerRow timer) {
     co_await s_.writer.run(job1);
   } catch (const std::exception& e) {
     spdlog::error("timer failed timer={} error=\"{}\"", timer.id, e.what());
+  }
+}
+
+asio::awaitable<void> Dispatcher::fire_case(CaseTimerRow timer) {
+  try {
+    auto job = [this, timer](Store& store) { s_.cases.timer_fired(store, timer, now()); };
+    co_await s_.writer.run(job);
+  } catch (const std::exception& e) {
+    spdlog::error("case timer failed timer={} error=\"{}\"", timer.id, e.what());
   }
 }
 
@@ -183,8 +198,11 @@ asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
       return std::nullopt;
     }
     CheckInput in{r->text, r->author, {}};
-    for (const auto& m : store.media_of(r->id))
-      in.media.push_back({m.filename, m.content_type, m.size});
+    for (const auto& m : store.media_of(r->id)) {
+      in.media.push_back({m.filename, m.content_type, m.size,
+                          store.blocking_case(m.sha256, m.hashes, s_.config.takedown.match_distance)
+                              .value_or("")});
+    }
     return in;
   };
   auto input = co_await s_.writer.run(job2);
@@ -235,6 +253,8 @@ asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
     for (const auto& t : job.to)
       to += (to.empty() ? "" : ",") + t;
     store.insert_outbound(job.message_id, job.request_id, job.template_name, to, now());
+    if (job.answers_case)
+      s_.cases.answer_sent(store, *job.answers_case, now());
     ++s_.metrics.effects_done;
     spdlog::info("mail sent request={} template={} effect={}", ref_of(store, row),
                  job.template_name, row.effect_key);
@@ -326,6 +346,8 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
     }
     auto h = s_.engine.handle(store, *row.request_id, e);
     ++(h.applied ? s_.metrics.transitions : s_.metrics.refused_events);
+    if (h.applied && e.kind == EventKind::channel_removed)
+      s_.cases.request_progressed(store, *row.request_id, now());
   };
   co_await s_.writer.run(job13);
   wake();

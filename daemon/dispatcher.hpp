@@ -26,6 +26,7 @@ class Dispatcher {
  private:
   boost::asio::awaitable<void> execute(workflow::OutboxRow row);
   boost::asio::awaitable<void> fire(workflow::TimerRow timer);
+  boost::asio::awaitable<void> fire_case(workflow::CaseTimerRow timer);
   boost::asio::awaitable<void> run_checks(const workflow::OutboxRow& row);
   boost::asio::awaitable<void> send_mail(const workflow::OutboxRow& row);
   boost::asio::awaitable<void> publish_or_remove(const workflow::OutboxRow& row);

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "connectors/email/message_builder.hpp"
+#include "daemon/case_mail.hpp"
 #include "daemon/local_time.hpp"
 #include "workflow/approval_token.hpp"
 
@@ -126,7 +127,12 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
   job.message_id =
       connectors::email::make_message_id(row.effect_key, domain_of(s.config.mail.from_address));
   const std::string recipient = str("recipient");
+  job.request_id = row.request_id;
 
+  if (p.contains("case_id")) {
+    prepare_case_mail(store, p, job, s, now);
+    return job;
+  }
   if (!row.request_id) {  // a mail outside any request: its context travels in the payload
     if (const auto* ctx = p.if_contains("context"); ctx && ctx->is_object()) {
       job.context = ctx->as_object();

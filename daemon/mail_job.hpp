@@ -23,7 +23,8 @@ struct MailJob {
   std::string in_reply_to;
   std::vector<std::string> references;
   std::optional<std::int64_t> request_id;
-  std::string skip_reason;  // non-empty: nothing to send (e.g. no valid recipient)
+  std::optional<std::int64_t> answers_case;  // sending it answers this takedown case
+  std::string skip_reason;                   // non-empty: nothing to send (e.g. no valid recipient)
 };
 
 MailJob prepare_mail(workflow::Store& store, const workflow::OutboxRow& row, const Services& s,

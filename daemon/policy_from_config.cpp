@@ -15,4 +15,15 @@ workflow::Policy make_policy(const Config& cfg) {
   return p;
 }
 
+workflow::CaseSettings make_case_settings(const Config& cfg) {
+  workflow::CaseSettings c;
+  c.automatic = cfg.takedown.automatic;
+  c.deadline_days = cfg.takedown.deadline_days;
+  c.reminder_days = cfg.takedown.reminder_days;
+  c.match_distance = cfg.takedown.match_distance;
+  c.max_attachments = cfg.takedown.max_attachments;
+  c.link_ttl = std::chrono::hours(cfg.workflow.link_ttl_hours);
+  return c;
+}
+
 }  // namespace relais::daemon

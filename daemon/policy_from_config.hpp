@@ -3,10 +3,12 @@
 #pragma once
 
 #include "daemon/config/config.hpp"
+#include "workflow/case_desk.hpp"
 #include "workflow/policy.hpp"
 
 namespace relais::daemon {
 
 workflow::Policy make_policy(const Config& cfg);
+workflow::CaseSettings make_case_settings(const Config& cfg);
 
 }  // namespace relais::daemon

@@ -18,6 +18,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/writer.hpp"
 #include "workflow/blob_store.hpp"
+#include "workflow/case_desk.hpp"
 #include "workflow/engine.hpp"
 
 namespace relais::daemon {
@@ -53,6 +54,7 @@ struct Services {
   Readers& readers;
   boost::asio::thread_pool& pool;
   workflow::Engine& engine;
+  workflow::CaseDesk& cases;
   connectors::TemplateSet& templates;
   workflow::BlobStore messages;
   workflow::BlobStore media;

@@ -52,7 +52,6 @@ struct CaseSettings {
   int max_attachments = 20;                   // takedown.max_attachments
   std::chrono::hours link_ttl{168};           // workflow.link_ttl_hours
   std::string referent;                       // addresses that receive the referent's mails
-  std::vector<std::string> site_public_urls;  // URLs under which the site channels publish
 };
 
 struct Opened {

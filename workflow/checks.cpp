@@ -37,6 +37,15 @@ std::vector<Finding> run_checks(const CheckInput& in) {
                                  m.filename, m.content_type)});
     }
   }
+  for (const auto& m : in.media) {
+    if (!m.blocked_by.empty()) {
+      out.push_back({"media.taken_down", Severity::blocking,
+                     fmt::format("La photo « {} » a été retirée à la suite de la demande de "
+                                 "retrait {} (droit à l'image) : elle ne peut plus être publiée. "
+                                 "Retirez-la de votre envoi.",
+                                 m.filename, m.blocked_by)});
+    }
+  }
   if (usable > 0 && in.author.empty()) {
     out.push_back({"author.missing", Severity::warning,
                    "L'auteur des photos n'est pas indiqué : ajoutez une ligne « Auteur : Prénom "

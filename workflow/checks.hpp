@@ -15,6 +15,7 @@ struct MediaFacts {
   std::string filename;
   std::string content_type;
   std::int64_t size = 0;
+  std::string blocked_by = {};  // reference of the takedown case that bars this file, if any
 };
 
 struct CheckInput {
