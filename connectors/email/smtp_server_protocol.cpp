@@ -1,6 +1,8 @@
 // SMTP/LMTP protocol state machine and DATA reader (see smtp_server_protocol.hpp). Pure: no I/O,
 // no clock. Replies follow RFC 5321 with RFC 3463 enhanced codes.
 #include "connectors/email/smtp_server_protocol.hpp"
+
+#include <fmt/format.h>
 #include "workflow/ascii.hpp"
 
 #include <algorithm>
@@ -302,7 +304,9 @@ SessionStep SmtpProtocol::data(const SmtpCommand& c) {
 SessionStep SmtpProtocol::on_data_end(bool too_big) {
   if (too_big) {
     reset_transaction();
-    return {{{552, "5.3.4 Message too big"}}};
+    // The sender's server puts this text in its bounce: say what the limit is.
+    return {{{552, fmt::format("5.3.4 Message too big: the size limit is {} MB",
+                               options_.max_message_bytes / (1024 * 1024))}}};
   }
   return {{}, SessionAction::deliver};
 }

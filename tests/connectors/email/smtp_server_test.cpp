@@ -296,7 +296,7 @@ c.quit()
   CHECK(out.find("pipelined 220,250,250,250,250,250,250,550,250,500,354") != std::string::npos);
   CHECK(out.find("after 250,250,221") != std::string::npos);
   CHECK(out.find("features True 4096") != std::string::npos);
-  CHECK(out.find("big 552 5.3.4 Message too big") != std::string::npos);
+  CHECK(out.find("big 552 5.3.4 Message too big: the size limit is") != std::string::npos);
   CHECK(out.find("size 552") != std::string::npos);
   const auto d = h.deliveries();
   REQUIRE(d.size() == 3);
