@@ -211,6 +211,11 @@ class Store {
   void insert_quarantine(const QuarantineRow& q);
   std::vector<QuarantineRow> list_quarantine();
 
+  // ---- takedown form rate limit (store_forms.cpp); key: an opaque string, e.g. a hash
+  int count_form_hits(std::string_view key, TimePoint since);  // hits at or after `since`
+  void add_form_hit(std::string_view key, TimePoint at);
+  void prune_form_hits(TimePoint before);  // forgets every hit older than `before`
+
   Database& db() { return db_; }
 
  private:
