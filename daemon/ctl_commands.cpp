@@ -16,6 +16,8 @@
 #include <functional>
 #include <map>
 
+#include "daemon/ctl_args.hpp"
+#include "daemon/ctl_audit.hpp"
 #include "daemon/ctl_render.hpp"
 #include "daemon/ctl_store.hpp"
 #include "daemon/local_time.hpp"
@@ -41,108 +43,23 @@ constexpr const char* kUsage =
     "  reject ID --reason TEXT              reject, with the reason the agent will read\n"
     "  quarantine list                      input kept because it could not be read\n"
     "  audit verify                         check the hash chain of the audit record\n"
-    "ID is the numeric id or the reference (PUB-2026-0042, any case). --json prints JSON.\n"
+    "  audit export --format csv|json [--request ID] [--case CASE]\n"
+    "                                       the audit record, or the rows of a request/case\n"
+    "ID is the numeric id or the reference (PUB-2026-0042, any case); CASE is the numeric id\n"
+    "or the reference (DI-2026-0007). --json prints JSON.\n"
     "Exit status: 0 done, 1 refused or failed (nothing changed), 2 usage or broken audit chain.\n";
 
 constexpr int kLimitMax = 10000;
 constexpr std::size_t kReasonMax = 5000;
-
-struct Parsed {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string, std::less<>> values;
-  bool json = false;
-};
-
-// Flags in `valued` take a value ("--state X" or "--state=X"); "--json" is a switch anywhere;
-// "--" ends the flags. Unknown, repeated or value-less flags are usage errors.
-std::optional<Parsed> parse_args(std::string_view command, const CtlArgs& args,
-                                 std::initializer_list<std::string_view> valued,
-                                 const CtlOptions& opts, std::ostream& err) {
-  Parsed p;
-  p.json = opts.json;
-  bool flags = true;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!flags || a.size() < 2 || a[0] != '-') {
-      p.positional.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      flags = false;
-      continue;
-    }
-    if (a == "--json") {
-      p.json = true;
-      continue;
-    }
-    const auto eq = a.find('=');
-    const std::string name = a.substr(0, eq);
-    if (std::find(valued.begin(), valued.end(), name) == valued.end()) {
-      err << fmt::format("relaisctl {}: unknown option {}\n", command, name);
-      return std::nullopt;
-    }
-    if (p.values.contains(name)) {
-      err << fmt::format("relaisctl {}: {} given twice\n", command, name);
-      return std::nullopt;
-    }
-    if (eq != std::string::npos) {
-      p.values[name] = a.substr(eq + 1);
-    } else if (i + 1 < args.size()) {
-      p.values[name] = args[++i];
-    } else {
-      err << fmt::format("relaisctl {}: {} needs a value\n", command, name);
-      return std::nullopt;
-    }
-  }
-  return p;
-}
-
-const std::string* value_of(const Parsed& p, std::string_view name) {
-  auto it = p.values.find(name);
-  return it == p.values.end() ? nullptr : &it->second;
-}
-
-bool one_positional(std::string_view command, const Parsed& p, std::string_view what,
-                    std::ostream& err) {
-  if (p.positional.size() == 1)
-    return true;
-  err << fmt::format("relaisctl {}: expected {} ({})\n", command, what,
-                     p.positional.empty() ? "none given" : "too many arguments");
-  return false;
-}
-
-bool is_blank(std::string_view s) {
-  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
-
-void print_json(std::ostream& out, const json::value& v) {
-  out << json::serialize(v) << '\n';
-}
-
-// Runs `body`, turning a store failure into a sentence and exit code 1.
-int guarded(std::ostream& err, const std::function<int()>& body) {
-  try {
-    return body();
-  } catch (const workflow::SqliteError& e) {
-    err << "relaisctl: store error: " << e.what() << '\n';
-    return 1;
-  }
-}
 
 int no_request(std::ostream& err, std::string_view id) {
   err << "no request " << terminal_text(id, 80) << '\n';
   return 1;
 }
 
-workflow::TimePoint now_of(const CtlOptions& opts) {
-  if (opts.now)
-    return *opts.now;
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
-}
-
 // One referent event on one request, in one transaction; prints the outcome.
-int act(const Config& config, std::string_view id, Event event, const Parsed& p, std::ostream& out,
-        std::ostream& err) {
+int act(const Config& config, std::string_view id, Event event, const CtlParsed& p,
+        std::ostream& out, std::ostream& err) {
   auto opened = open_store_for_writing(config);
   if (!opened) {
     err << opened.error().message << '\n';
@@ -218,7 +135,7 @@ Event cli_event(EventKind kind, const CtlOptions& opts) {
 
 int ctl_list(const Config& config, const CtlArgs& args, const CtlOptions& opts, std::ostream& out,
              std::ostream& err) {
-  auto p = parse_args("list", args, {"--state", "--limit"}, opts, err);
+  auto p = parse_ctl_args("list", args, {"--state", "--limit"}, opts, err);
   if (!p)
     return 2;
   if (!p->positional.empty()) {
@@ -269,7 +186,7 @@ int ctl_list(const Config& config, const CtlArgs& args, const CtlOptions& opts, 
 
 int ctl_show(const Config& config, const CtlArgs& args, const CtlOptions& opts, std::ostream& out,
              std::ostream& err) {
-  auto p = parse_args("show", args, {}, opts, err);
+  auto p = parse_ctl_args("show", args, {}, opts, err);
   if (!p || !one_positional("show", *p, "one ID", err))
     return 2;
   auto opened = open_store_for_reading(config);
@@ -295,7 +212,7 @@ int ctl_show(const Config& config, const CtlArgs& args, const CtlOptions& opts, 
 
 int ctl_approve(const Config& config, const CtlArgs& args, const CtlOptions& opts,
                 std::ostream& out, std::ostream& err) {
-  auto p = parse_args("approve", args, {"--channels", "--at"}, opts, err);
+  auto p = parse_ctl_args("approve", args, {"--channels", "--at"}, opts, err);
   if (!p || !one_positional("approve", *p, "one ID", err))
     return 2;
   Event e = cli_event(EventKind::approve, opts);
@@ -325,7 +242,7 @@ int ctl_approve(const Config& config, const CtlArgs& args, const CtlOptions& opt
 
 int ctl_reject(const Config& config, const CtlArgs& args, const CtlOptions& opts, std::ostream& out,
                std::ostream& err) {
-  auto p = parse_args("reject", args, {"--reason"}, opts, err);
+  auto p = parse_ctl_args("reject", args, {"--reason"}, opts, err);
   if (!p || !one_positional("reject", *p, "one ID", err))
     return 2;
   const auto* reason = value_of(*p, "--reason");
@@ -344,7 +261,7 @@ int ctl_reject(const Config& config, const CtlArgs& args, const CtlOptions& opts
 
 int ctl_quarantine(const Config& config, const CtlArgs& args, const CtlOptions& opts,
                    std::ostream& out, std::ostream& err) {
-  auto p = parse_args("quarantine", args, {}, opts, err);
+  auto p = parse_ctl_args("quarantine", args, {}, opts, err);
   if (!p)
     return 2;
   if (p->positional.size() != 1 || p->positional[0] != "list") {
@@ -367,39 +284,6 @@ int ctl_quarantine(const Config& config, const CtlArgs& args, const CtlOptions& 
       print_quarantine_table(out, rows);
     }
     return 0;
-  });
-}
-
-int ctl_audit(const Config& config, const CtlArgs& args, const CtlOptions& opts, std::ostream& out,
-              std::ostream& err) {
-  auto p = parse_args("audit", args, {}, opts, err);
-  if (!p)
-    return 2;
-  if (p->positional.size() != 1 || p->positional[0] != "verify") {
-    err << "relaisctl audit: expected `audit verify`\n";
-    return 2;
-  }
-  auto opened = open_store_for_reading(config);
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return 1;
-  }
-  return guarded(err, [&] {
-    Store& store = **opened;
-    const auto broken = store.verify_audit_chain();
-    auto count = store.db().prepare("SELECT count(*) FROM audit");
-    count.step();
-    const auto n = count.int64(0);
-    if (p->json) {
-      print_json(out, json::object{{"intact", !broken},
-                                   {"transitions", n},
-                                   {"first_broken_id", broken ? json::value(*broken) : nullptr}});
-    } else if (broken) {
-      out << fmt::format("audit chain broken at transition {} ({} transitions)\n", *broken, n);
-    } else {
-      out << fmt::format("audit chain intact ({} transitions)\n", n);
-    }
-    return broken ? 2 : 0;
   });
 }
 

@@ -122,8 +122,16 @@ class Store {
   std::vector<std::pair<std::string, std::int64_t>> count_by_state();
 
   // ---- audit record (hash chain)
-  void append_transition(const AuditRow& row);  // fills prev_hash and hash
+  // Appends a row of any kind to the chain; fills prev_hash and hash (row.id, prev_hash and
+  // hash are ignored). append_transition is the older name of the same call.
+  void append_audit(const AuditRow& row);
+  void append_transition(const AuditRow& row);
   std::vector<AuditRow> transitions_of(std::int64_t request_id);
+  // The rows naming that request and/or that case (both given: both must match; both empty:
+  // every row), in id order.
+  std::vector<AuditRow> audit_rows(std::optional<std::int64_t> request_id,
+                                   std::optional<std::int64_t> case_id);
+  std::int64_t audit_count();
   // Recomputes the chain; returns the id of the first broken row, or nullopt.
   std::optional<std::int64_t> verify_audit_chain();
 

@@ -39,6 +39,10 @@ std::optional<std::int64_t> nonzero(std::int64_t v) {
 }  // namespace
 
 void Store::append_transition(const AuditRow& row) {
+  append_audit(row);
+}
+
+void Store::append_audit(const AuditRow& row) {
   std::string prev = kGenesis;
   auto last = db_.prepare("SELECT hash FROM audit ORDER BY id DESC LIMIT 1");
   if (last.step())
@@ -80,13 +84,32 @@ AuditRow read_audit(Statement& s) {
 
 std::vector<AuditRow> Store::transitions_of(std::int64_t request_id) {
   std::vector<AuditRow> out;
-  auto s = db_.prepare(fmt::format(
-      "SELECT {} FROM audit WHERE request_id = ? AND kind = 'transition' ORDER BY id",
-      kAuditColumns));
+  auto s = db_.prepare(
+      fmt::format("SELECT {} FROM audit WHERE request_id = ? AND kind = 'transition' ORDER BY id",
+                  kAuditColumns));
   s.bind_all(request_id);
   while (s.step())
     out.push_back(read_audit(s));
   return out;
+}
+
+std::vector<AuditRow> Store::audit_rows(std::optional<std::int64_t> request_id,
+                                        std::optional<std::int64_t> case_id) {
+  std::vector<AuditRow> out;
+  auto s =
+      db_.prepare(fmt::format("SELECT {} FROM audit WHERE (?1 IS NULL OR request_id = ?1) "
+                              "AND (?2 IS NULL OR case_id = ?2) ORDER BY id",
+                              kAuditColumns));
+  s.bind(1, request_id).bind(2, case_id);
+  while (s.step())
+    out.push_back(read_audit(s));
+  return out;
+}
+
+std::int64_t Store::audit_count() {
+  auto s = db_.prepare("SELECT count(*) FROM audit");
+  s.step();
+  return s.int64(0);
 }
 
 std::optional<std::int64_t> Store::verify_audit_chain() {

@@ -1,9 +1,33 @@
-// Store: inbound/outbound messages, media rows, link tokens and the quarantine.
+// Store: inbound/outbound messages (each also a row of the audit record), media rows, link
+// tokens and the quarantine. SQLite failures throw SqliteError; the caller rolls back.
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "workflow/store.hpp"
 
 namespace relais::workflow {
+namespace {
+
+// "a@b,c@d" -> ["a@b", "c@d"]: the stored list is comma-joined addr-specs.
+boost::json::array recipient_list(std::string_view recipients) {
+  boost::json::array out;
+  while (!recipients.empty()) {
+    const auto comma = recipients.find(',');
+    auto item = recipients.substr(0, comma);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ')
+      item.remove_suffix(1);
+    if (!item.empty())
+      out.emplace_back(item);
+    if (comma == std::string_view::npos)
+      break;
+    recipients.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+}  // namespace
 
 std::optional<InboundMessage> Store::find_inbound(std::string_view sha256,
                                                   std::string_view message_id) {
@@ -25,6 +49,17 @@ void Store::insert_inbound(const InboundMessage& m) {
       .bind_all(m.sha256, m.message_id, m.request_id, m.kind, m.sender, m.recipients,
                 to_millis(m.at))
       .run();
+  // The record holds the addresses (it is the proof of who wrote what); logs never do.
+  AuditRow row;
+  row.kind = "mail_in";
+  row.request_id = m.request_id.value_or(0);
+  row.event = m.kind;
+  row.actor = m.sender;
+  row.source = "mail:" + m.message_id;
+  row.detail = boost::json::serialize(
+      boost::json::object{{"sha256", m.sha256}, {"recipients", recipient_list(m.recipients)}});
+  row.at = m.at;
+  append_audit(row);
 }
 
 void Store::insert_outbound(std::string_view message_id, std::optional<std::int64_t> request_id,
@@ -34,6 +69,16 @@ void Store::insert_outbound(std::string_view message_id, std::optional<std::int6
          "VALUES ('out', ?, ?, ?, ?, ?)")
       .bind_all(message_id, request_id, kind, recipients, to_millis(at))
       .run();
+  AuditRow row;
+  row.kind = "mail_out";
+  row.request_id = request_id.value_or(0);
+  row.event = std::string(kind);
+  row.actor = "relais";
+  row.source = fmt::format("mail:{}", message_id);
+  row.detail =
+      boost::json::serialize(boost::json::object{{"recipients", recipient_list(recipients)}});
+  row.at = at;
+  append_audit(row);
 }
 
 std::optional<std::int64_t> Store::request_of_message(std::string_view message_id) {
@@ -63,7 +108,7 @@ std::int64_t Store::insert_media(const MediaRow& m) {
 
 MediaRow read_media_row(Statement& s) {
   MediaRow m{s.int64(0), s.int64(1), static_cast<int>(s.int64(2)), s.text(3), s.text(4),
-             s.text(5), s.int64(6)};
+             s.text(5),  s.int64(6)};
   if (!s.is_null(7)) {
     m.hashes = ImageHashes{from_stored(s.int64(7)), from_stored(s.int64(8)),
                            static_cast<int>(s.int64(9)), static_cast<int>(s.int64(10))};
@@ -73,9 +118,10 @@ MediaRow read_media_row(Statement& s) {
 
 std::vector<MediaRow> Store::media_of(std::int64_t request_id) {
   std::vector<MediaRow> out;
-  auto s = db_.prepare(fmt::format("SELECT {} FROM media WHERE request_id = ? AND dropped = 0 "
-                                   "ORDER BY position",
-                                   kMediaColumns));
+  auto s =
+      db_.prepare(fmt::format("SELECT {} FROM media WHERE request_id = ? AND dropped = 0 "
+                              "ORDER BY position",
+                              kMediaColumns));
   s.bind_all(request_id);
   while (s.step())
     out.push_back(read_media_row(s));
