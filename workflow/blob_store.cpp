@@ -110,6 +110,16 @@ std::size_t BlobStore::collect_orphans(const std::function<bool(const std::strin
   return removed;
 }
 
+Result<void> BlobStore::remove(std::string_view sha) const {
+  // Only a SHA-256 in hex names a blob: nothing else may turn into a path to unlink.
+  if (sha.size() != 64 || sha.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    return invalid_input("not a SHA-256 in hex");
+  const auto p = path_of(sha);
+  if (::unlink(p.c_str()) != 0 && errno != ENOENT)
+    return io_error("cannot delete", p);
+  return {};
+}
+
 Result<std::string> BlobStore::get(std::string_view sha) const {
   const auto p = path_of(sha);
   std::ifstream in(p, std::ios::binary);

@@ -21,6 +21,10 @@ class BlobStore {
   Result<std::string> put(std::string_view bytes) const;
   std::filesystem::path path_of(std::string_view sha256) const;
   Result<std::string> get(std::string_view sha256) const;
+  // Deletes the file of that hash; a file already gone is success (retention may run twice).
+  // Call only after the transaction that stopped naming it has committed: a crash before the
+  // delete leaves an orphan, which collect_orphans removes at the next start.
+  Result<void> remove(std::string_view sha256) const;
   // Deletes the files whose hash `keep` does not hold (written before a crash, never
   // committed) and temporary files left by an interrupted write. Returns how many went.
   // Only call when no write is in flight (at start, before listening).

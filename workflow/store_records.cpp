@@ -133,7 +133,9 @@ std::unordered_set<std::string> Store::referenced_blobs() {
   auto s = db_.prepare(
       "SELECT sha256 FROM messages WHERE sha256 IS NOT NULL "
       "UNION SELECT sha256 FROM media WHERE purged_at IS NULL "
-      "UNION SELECT sha256 FROM quarantine UNION SELECT sha256 FROM case_evidence "
+      "UNION SELECT sha256 FROM quarantine "
+      "UNION SELECT sha256 FROM case_evidence WHERE case_id NOT IN "
+      "(SELECT id FROM takedown_cases WHERE erased_at IS NOT NULL) "
       "UNION SELECT evidence_sha256 FROM consents WHERE evidence_sha256 <> ''");
   while (s.step())
     out.insert(s.text(0));
