@@ -18,6 +18,7 @@
 
 #include "daemon/ctl_args.hpp"
 #include "daemon/ctl_audit.hpp"
+#include "daemon/ctl_consent.hpp"
 #include "daemon/ctl_render.hpp"
 #include "daemon/ctl_store.hpp"
 #include "daemon/local_time.hpp"
@@ -45,6 +46,11 @@ constexpr const char* kUsage =
     "  audit verify                         check the hash chain of the audit record\n"
     "  audit export --format csv|json [--request ID] [--case CASE]\n"
     "                                       the audit record, or the rows of a request/case\n"
+    "  consent add --name NAME [--email ADDR] [--request ID | --from DATE --until DATE]\n"
+    "              [--evidence FILE] [--minor] [--note TEXT]\n"
+    "                                       record a consent (DATE: YYYY-MM-DD, local)\n"
+    "  consent list                         the consent registry\n"
+    "  consent revoke N [--reason TEXT]     revoke consent N and take down what it covered\n"
     "ID is the numeric id or the reference (PUB-2026-0042, any case); CASE is the numeric id\n"
     "or the reference (DI-2026-0007). --json prints JSON.\n"
     "Exit status: 0 done, 1 refused or failed (nothing changed), 2 usage or broken audit chain.\n";
@@ -296,7 +302,8 @@ int run_ctl(const Config& config, const CtlArgs& args, const CtlOptions& opts, s
                                                                      {"approve", ctl_approve},
                                                                      {"reject", ctl_reject},
                                                                      {"quarantine", ctl_quarantine},
-                                                                     {"audit", ctl_audit}};
+                                                                     {"audit", ctl_audit},
+                                                                     {"consent", ctl_consent}};
   if (args.empty()) {
     err << kUsage;
     return 2;

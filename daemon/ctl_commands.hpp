@@ -37,7 +37,7 @@ int ctl_reject(const Config& config, const CtlArgs& args, const CtlOptions& opts
 // `quarantine list`
 int ctl_quarantine(const Config& config, const CtlArgs& args, const CtlOptions& opts,
                    std::ostream& out, std::ostream& err);
-// `audit ...` lives in ctl_audit.hpp.
+// `audit ...` and `consent ...` live in ctl_audit.hpp and ctl_consent.hpp.
 
 // Runs `args[0]` with the rest of `args`; usage and 2 for an empty or unknown command. Sets the
 // process's local zone to config.general.timezone first.

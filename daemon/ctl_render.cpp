@@ -40,6 +40,8 @@ json::value optional_time(const std::optional<TimePoint>& t) {
   return json::value(iso_utc(*t));
 }
 
+}  // namespace
+
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths;
   for (const auto& row : rows) {
@@ -56,8 +58,6 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
     out << line << '\n';
   }
 }
-
-}  // namespace
 
 std::string terminal_text(std::string_view s, std::size_t max_chars) {
   std::string out;

@@ -35,6 +35,9 @@ void print_request_detail(std::ostream& out, const workflow::Request& r,
                           const std::vector<workflow::AuditRow>& history);
 void print_quarantine_table(std::ostream& out, const std::vector<workflow::QuarantineRow>& rows);
 
+// Rows as aligned columns (widths in UTF-8 characters), two spaces apart, no trailing blanks.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
+
 // Text made safe for a terminal: control characters (ESC included) become '?', and
 // `max_chars` > 0 cuts on a UTF-8 character boundary with a trailing "…".
 std::string terminal_text(std::string_view s, std::size_t max_chars = 0);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "workflow/case_state.hpp"
+#include "workflow/consent.hpp"
 #include "workflow/image_hashes.hpp"
 #include "workflow/outcome.hpp"
 #include "workflow/sqlite.hpp"
@@ -224,6 +225,29 @@ class Store {
   int count_form_hits(std::string_view key, TimePoint since);  // hits at or after `since`
   void add_form_hit(std::string_view key, TimePoint at);
   void prune_form_hits(TimePoint before);  // forgets every hit older than `before`
+
+  // ---- consent registry (store_consent.cpp). Every change also appends an audit row of kind
+  // `consent`, whose detail names ids only (no name, no address: the record outlives them).
+  std::int64_t add_person(const PersonRow& p, const std::string& actor, const std::string& source);
+  std::optional<PersonRow> load_person(std::int64_t id);
+  std::optional<PersonRow> find_person_by_email(std::string_view email);  // any case
+  // The same name ignoring case (ASCII and Latin-1 letters) and extra spaces; in id order.
+  std::vector<PersonRow> find_persons_by_name(std::string_view name);
+  std::int64_t add_consent(const ConsentRow& c, const std::string& actor,
+                           const std::string& source);
+  std::optional<ConsentRow> load_consent(std::int64_t id);
+  // Every consent (person_id empty) or one person's, in id order.
+  std::vector<ConsentRow> list_consents(std::optional<std::int64_t> person_id);
+  // Sets revoked_at/revoked_by; false (nothing recorded) when unknown or already revoked.
+  // CaseDesk::revoke_consent does this and also takes the publications down.
+  bool revoke_consent(std::int64_t id, const std::string& by, const std::string& source,
+                      TimePoint at);
+  // Appends a line to the consent's note (e.g. why it was revoked).
+  void add_consent_note(std::int64_t id, std::string_view line, const std::string& actor,
+                        const std::string& source, TimePoint at);
+  // false (nothing recorded) when that exact link exists already.
+  bool link_person(const PersonMediaRow& link, const std::string& actor);
+  std::vector<std::int64_t> requests_of_person(std::int64_t person_id);  // ascending
 
   Database& db() { return db_; }
 
