@@ -26,6 +26,7 @@
 #include "daemon/local_time.hpp"
 #include "daemon/policy_from_config.hpp"
 #include "daemon/routes.hpp"
+#include "daemon/takedown_form.hpp"
 #include "workflow/approval_token.hpp"
 #include "workflow/ascii.hpp"
 #include "workflow/sha256.hpp"
@@ -223,7 +224,8 @@ int run_daemon(const Config& cfg) {
   services.wake_dispatcher = [&dispatcher] { dispatcher.wake(); };
   Intake intake(services);
   ApprovalPages pages(services);
-  HttpServer http(io.get_executor(), make_router(services, pages, site_dir_of(cfg)));
+  HttpServer http(io.get_executor(), make_router(services, pages, site_dir_of(cfg)),
+                  takedown_body_limits(services, pages));
   if (auto r = http.listen(cfg.http.listen); !r) {
     spdlog::critical("http.listen: {}", r.error().message);
     return 1;

@@ -10,6 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 
+#include <array>
+
 namespace relais::daemon {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -37,8 +39,8 @@ Result<tcp::endpoint> parse_endpoint(const std::string& host_port) {
   return tcp::endpoint(address, static_cast<std::uint16_t>(port));
 }
 
-HttpServer::HttpServer(asio::any_io_executor ex, Router router)
-    : ex_(ex), router_(std::move(router)), acceptor_(ex) {}
+HttpServer::HttpServer(asio::any_io_executor ex, Router router, BodyLimits limits)
+    : ex_(ex), router_(std::move(router)), limits_(std::move(limits)), acceptor_(ex) {}
 
 Result<void> HttpServer::listen(const std::string& host_port) {
   auto ep = parse_endpoint(host_port);
@@ -88,23 +90,91 @@ asio::awaitable<void> HttpServer::accept_loop() {
   }
 }
 
+namespace {
+
+constexpr std::uint64_t kDefaultBodyLimit = 256 * 1024;
+
+bool ends_session(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == beast::error::timeout ||
+         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+         ec == asio::error::eof;
+}
+
+HttpPeer peer_of(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto address = socket.remote_endpoint(ec).address();
+  if (ec)
+    return {};
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  return {address.to_string()};
+}
+
+}  // namespace
+
 asio::awaitable<void> HttpServer::session(tcp::socket socket) {
+  const HttpPeer peer = peer_of(socket);
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(256 * 1024);
     parser.header_limit(16 * 1024);
+    parser.body_limit(boost::none);  // the header is read first; its own limit is set below
     stream.expires_after(std::chrono::seconds(30));
     boost::system::error_code ec;
     auto* raw = &stream.socket();
     idle_.insert(raw);
-    co_await http::async_read(stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
     idle_.erase(raw);
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
+    if (ends_session(ec))
+      break;
+    bool too_large = false;
+    if (!ec) {
+      const auto& header = parser.get().base();
+      std::optional<std::uint64_t> own;
+      if (limits_.limit_for)
+        own = limits_.limit_for(header);
+      const std::uint64_t limit = own.value_or(kDefaultBodyLimit);
+      too_large = parser.content_length() && *parser.content_length() > limit;
+      if (!too_large) {
+        parser.body_limit(limit);
+        if (beast::iequals(header[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> go_on{http::status::continue_, 11};
+          co_await http::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
+        }
+        // A large upload gets the time a slow line (128 KiB/s) needs for it.
+        stream.expires_after(std::chrono::seconds(30 + limit / (128 * 1024)));
+        if (!ec)
+          co_await http::async_read(stream, buffer, parser,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+        too_large = ec == http::error::body_limit;
+        if (!too_large && ends_session(ec))
+          break;
+      }
+    }
+    if (too_large) {
+      std::optional<HttpResponse> own;
+      if (limits_.too_large)
+        own = limits_.too_large(parser.get().base());
+      HttpResponse res = own ? std::move(*own) : HttpResponse{http::status::payload_too_large, 11};
+      if (!own) {
+        res.set(http::field::content_type, "text/plain; charset=utf-8");
+        res.body() = "Request body too large\n";
+      }
+      res.keep_alive(false);
+      res.prepare_payload();
+      stream.expires_after(std::chrono::seconds(30));
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      // Lingering close: read and drop what the client still sends, for a few seconds at most.
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream.expires_after(std::chrono::seconds(10));
+      std::array<char, 64 * 1024> sink;
+      while (!ec) {
+        co_await stream.async_read_some(asio::buffer(sink),
+                                        asio::redirect_error(asio::use_awaitable, ec));
+      }
       break;
     }
     if (ec) {
@@ -118,7 +188,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
     }
     HttpRequest request = parser.release();
     const bool keep_alive = request.keep_alive() && !stopping_;
-    HttpResponse response = co_await router_(std::move(request));
+    HttpResponse response = co_await router_(std::move(request), peer);
     response.keep_alive(keep_alive);
     response.prepare_payload();
     stream.expires_after(std::chrono::seconds(30));

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/takedown_form.hpp"
+
 namespace relais::daemon {
 namespace {
 
@@ -101,7 +103,8 @@ std::string render_metrics(Services& s, workflow::Store& reader) {
 }
 
 Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site_dir) {
-  return [&s, &pages, site_dir](HttpRequest req) -> boost::asio::awaitable<HttpResponse> {
+  return [&s, &pages, site_dir](HttpRequest req,
+                                const HttpPeer& peer) -> boost::asio::awaitable<HttpResponse> {
     ++s.metrics.http_requests;
     const auto target = std::string(req.target());
     auto url = boost::urls::parse_origin_form(target);
@@ -163,6 +166,37 @@ Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site
       if (!bytes)
         co_return plain(http::status::not_found, "Not found\n");
       co_return plain(http::status::ok, std::move(*bytes), content_type_for(*file));
+    }
+    if (path == "/takedown" || path.starts_with("/takedown/")) {  // the public takedown form
+      TakedownForm form(s, pages);
+      std::string lang, ref;
+      bool confirm_sent = false;
+      for (auto p : url->params()) {
+        if (p.key == "lang")
+          lang = p.value;
+        else if (p.key == "ref")
+          ref = p.value;
+        else if (p.key == "confirm")
+          confirm_sent = p.value == "1";
+      }
+      if (path == "/takedown") {
+        if (get)
+          co_return co_await form.show(lang);
+        if (post)
+          co_return co_await form.submit(req, peer, lang);
+      } else if (path == "/takedown/received") {
+        if (get)
+          co_return form.received(lang, ref, confirm_sent);
+      } else if (path.starts_with("/takedown/confirm/")) {
+        const std::string token = path.substr(18);
+        if (get)
+          co_return co_await form.show_confirm(token, lang);
+        if (post)
+          co_return co_await form.confirm(token, req, lang);
+      } else {
+        co_return plain(http::status::not_found, "Not found\n");
+      }
+      co_return plain(http::status::method_not_allowed, "Method not allowed\n");
     }
     if (path == "/" && get) {
       HttpResponse res = plain(http::status::found, "");
