@@ -29,6 +29,7 @@
 #include "daemon/takedown_form.hpp"
 #include "workflow/approval_token.hpp"
 #include "workflow/ascii.hpp"
+#include "workflow/image_pipeline.hpp"
 #include "workflow/sha256.hpp"
 
 namespace relais::daemon {
@@ -187,6 +188,12 @@ int run_daemon(const Config& cfg) {
     return 1;
   }
   Readers readers(state / "relais.db");
+  try {
+    workflow::init_image_library();  // once, before the pool's threads race to do it
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start the image library: {}", e.what());
+    return 1;
+  }
   workflow::Engine engine(make_policy(cfg));
   workflow::CaseDesk cases(engine, make_case_settings(cfg));
   Metrics metrics;

@@ -302,4 +302,29 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
   co_return res;
 }
 
+boost::asio::awaitable<HttpResponse> route_approval_link(ApprovalPages& pages, std::string rest,
+                                                         std::string preselect, bool get, bool post,
+                                                         const std::string& body) {
+  const auto slash = rest.find('/');
+  if (slash != std::string::npos) {  // /a/TOKEN/m/N
+    const std::string token = rest.substr(0, slash);
+    const std::string tail = rest.substr(slash);
+    if (get && tail.starts_with("/m/") && tail.size() > 3 && tail.size() < 8 &&
+        tail.find_first_not_of("0123456789", 3) == std::string::npos) {
+      auto answer = co_await pages.media(token, std::stoi(tail.substr(3)));
+      co_return answer;
+    }
+    co_return plain(http::status::not_found, "Not found\n");
+  }
+  if (get) {
+    auto answer = co_await pages.show(rest, preselect);
+    co_return answer;
+  }
+  if (post) {
+    auto answer = co_await pages.act(rest, body);
+    co_return answer;
+  }
+  co_return plain(http::status::method_not_allowed, "Method not allowed\n");
+}
+
 }  // namespace relais::daemon

@@ -28,4 +28,10 @@ class ApprovalPages {
   Services& s_;
 };
 
+// /a/TOKEN (GET shows, POST acts) and /a/TOKEN/m/N (GET, a preview image); `rest` is the
+// path after "/a/". Kept out of the router so that its coroutine frame stays small.
+boost::asio::awaitable<HttpResponse> route_approval_link(ApprovalPages& pages, std::string rest,
+                                                         std::string preselect, bool get, bool post,
+                                                         const std::string& body);
+
 }  // namespace relais::daemon

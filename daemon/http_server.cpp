@@ -13,6 +13,14 @@
 #include <array>
 
 namespace relais::daemon {
+
+HttpResponse plain(http::status status, std::string body, std::string_view type) {
+  HttpResponse res{status, 11};
+  res.set(http::field::content_type, type);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.body() = std::move(body);
+  return res;
+}
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::ip::tcp;

@@ -25,6 +25,10 @@ using HttpRequestHeader = http::request_header<>;
 struct HttpPeer {
   std::string address;  // "192.0.2.7" or "2001:db8::7" (IPv4-mapped IPv6 shown as IPv4)
 };
+// A short text answer (errors, /healthz, /metrics), never sniffed as anything else.
+HttpResponse plain(http::status status, std::string body,
+                   std::string_view type = "text/plain; charset=utf-8");
+
 using Router = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest, const HttpPeer&)>;
 
 // Request bodies are limited to 256 KiB unless limit_for gives another limit for a request

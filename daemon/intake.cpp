@@ -8,6 +8,7 @@
 
 #include "connectors/email/mime_reader.hpp"
 #include "daemon/inbound_policy.hpp"
+#include "workflow/image_pipeline.hpp"
 #include "workflow/submission.hpp"
 
 namespace relais::daemon {
@@ -21,6 +22,7 @@ struct StoredAttachment {
   std::string content_type;
   std::string filename;
   std::int64_t size = 0;
+  std::optional<workflow::ImageHashes> hashes;
 };
 
 struct Prepared {
@@ -59,7 +61,8 @@ workflow::OutboxRow standalone_mail(std::string_view name, std::string_view to,
 }  // namespace
 
 boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::string raw) {
-  auto job0 = [this, raw = std::move(raw)]() {
+  const workflow::ImageLimits limits{s_.config.images.max_pixels, s_.config.mail.max_message_bytes};
+  auto job0 = [this, raw = std::move(raw), limits]() {
     Prepared p;
     p.size = raw.size();
     auto sha = s_.messages.put(raw);
@@ -79,8 +82,13 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
         p.storage_error = stored.error().message;
         return p;
       }
+      // Every accepted image is hashed, so that a later takedown can find it and so that a
+      // barred photo is recognised; a file that does not decode simply has no hashes.
+      std::optional<workflow::ImageHashes> hashes;
+      if (auto h = workflow::hash_image(a.data, limits))
+        hashes = *h;
       p.attachments.push_back(
-          {*stored, a.content_type, a.filename, static_cast<std::int64_t>(a.data.size())});
+          {*stored, a.content_type, a.filename, static_cast<std::int64_t>(a.data.size()), hashes});
       a.data.clear();
       a.data.shrink_to_fit();
     }
@@ -154,22 +162,22 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
           return {250, "2.0.0 Ok: the sender will be told why"};
         case InboundKind::takedown: {
           store.insert_inbound(in);
-          const std::string case_ref = "DI-" + p.sha256.substr(0, 8);
-          const std::string deadline = "30 jours";
-          store.enqueue(standalone_mail(
-              "takedown_ack", m.from_address,
-              {{"case_reference", case_ref}, {"received_at", m.date}, {"deadline", deadline}},
-              "in:" + p.sha256 + ":takedown_ack", at));
-          store.enqueue(standalone_mail("takedown_referent", cfg.referent.address,
-                                        {{"case_reference", case_ref},
-                                         {"requester", m.from_address},
-                                         {"subject", m.subject},
-                                         {"text", m.text},
-                                         {"attachment_count", p.attachments.size()}},
-                                        "in:" + p.sha256 + ":takedown_referent", at));
+          workflow::CaseDraft draft;
+          draft.origin = "mail";
+          draft.requester = m.from_address;
+          draft.requester_name = m.from_name;
+          draft.subject = m.subject;
+          draft.text = m.text;
+          draft.language = cfg.general.language;
+          draft.message_id = m.message_id;
+          draft.email_confirmed = true;  // the answers go to the address the mail came from
+          draft.actor = "requester:" + m.from_address;
+          draft.source = "mail:" + m.message_id;
+          for (const auto& a : p.attachments)
+            draft.evidence.push_back({a.sha256, a.content_type, a.filename, a.size, a.hashes});
+          auto opened = s_.cases.open(store, draft, at);
           ++s_.metrics.mail_accepted;
-          spdlog::info("intake takedown case={}", case_ref);
-          return {250, "2.0.0 Ok: " + case_ref};
+          return {250, "2.0.0 Ok: " + opened.takedown.reference};
         }
         case InboundKind::reply: {
           in.request_id = thread_request;
@@ -178,8 +186,8 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
           auto media = store.media_of(request->id);
           int position = static_cast<int>(media.size());
           for (const auto& a : p.attachments) {
-            store.insert_media(
-                {0, request->id, position++, a.sha256, a.content_type, a.filename, a.size});
+            store.insert_media({0, request->id, position++, a.sha256, a.content_type, a.filename,
+                                a.size, a.hashes});
           }
           workflow::Event e;
           e.kind = workflow::EventKind::agent_replied;
@@ -219,8 +227,8 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
           auto request = s_.engine.create(store, draft, e);
           int position = 0;
           for (const auto& a : p.attachments) {
-            store.insert_media(
-                {0, request.id, position++, a.sha256, a.content_type, a.filename, a.size});
+            store.insert_media({0, request.id, position++, a.sha256, a.content_type, a.filename,
+                                a.size, a.hashes});
           }
           in.request_id = request.id;
           store.insert_inbound(in);

@@ -1,6 +1,8 @@
 // Unknown paths get 404, wrong methods 405; no page ever shows an internal detail.
 #include "daemon/routes.hpp"
 
+#include "daemon/case_pages.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/url/parse.hpp>
@@ -12,15 +14,6 @@
 
 namespace relais::daemon {
 namespace {
-
-HttpResponse plain(http::status status, std::string body,
-                   std::string_view type = "text/plain; charset=utf-8") {
-  HttpResponse res{status, 11};
-  res.set(http::field::content_type, type);
-  res.set("X-Content-Type-Options", "nosniff");
-  res.body() = std::move(body);
-  return res;
-}
 
 std::string_view content_type_for(const std::filesystem::path& p) {
   const auto ext = p.extension().string();
@@ -123,29 +116,19 @@ Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site
       co_return plain(http::status::ok, std::move(body),
                       "text/plain; version=0.0.4; charset=utf-8");
     }
-    if (path.starts_with("/a/")) {
-      std::string rest = path.substr(3);
-      const auto slash = rest.find('/');
-      if (slash != std::string::npos) {  // /a/TOKEN/m/N
-        const std::string token = rest.substr(0, slash);
-        const std::string tail = rest.substr(slash);
-        if (get && tail.starts_with("/m/") && tail.size() > 3 && tail.size() < 8 &&
-            tail.find_first_not_of("0123456789", 3) == std::string::npos) {
-          co_return co_await pages.media(token, std::stoi(tail.substr(3)));
-        }
-        co_return plain(http::status::not_found, "Not found\n");
+    if (path.starts_with("/a/")) {  // the referent's approval links
+      std::string preselect;
+      for (auto p : url->params()) {
+        if (p.key == "action")
+          preselect = p.value;
       }
-      if (get) {
-        std::string preselect;
-        for (auto p : url->params()) {
-          if (p.key == "action")
-            preselect = p.value;
-        }
-        co_return co_await pages.show(rest, preselect);
-      }
-      if (post)
-        co_return co_await pages.act(rest, req.body());
-      co_return plain(http::status::method_not_allowed, "Method not allowed\n");
+      auto answer =
+          co_await route_approval_link(pages, path.substr(3), preselect, get, post, req.body());
+      co_return answer;
+    }
+    if (path.starts_with("/t/")) {  // the referent's takedown links
+      auto answer = co_await route_case_link(s, pages, path.substr(3), get, post, req.body());
+      co_return answer;
     }
     if (path == "/site" || path.starts_with("/site/")) {
       if (!get)
@@ -168,35 +151,17 @@ Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site
       co_return plain(http::status::ok, std::move(*bytes), content_type_for(*file));
     }
     if (path == "/takedown" || path.starts_with("/takedown/")) {  // the public takedown form
-      TakedownForm form(s, pages);
-      std::string lang, ref;
-      bool confirm_sent = false;
+      TakedownQuery q;
       for (auto p : url->params()) {
         if (p.key == "lang")
-          lang = p.value;
+          q.lang = p.value;
         else if (p.key == "ref")
-          ref = p.value;
+          q.reference = p.value;
         else if (p.key == "confirm")
-          confirm_sent = p.value == "1";
+          q.confirm_sent = p.value == "1";
       }
-      if (path == "/takedown") {
-        if (get)
-          co_return co_await form.show(lang);
-        if (post)
-          co_return co_await form.submit(req, peer, lang);
-      } else if (path == "/takedown/received") {
-        if (get)
-          co_return form.received(lang, ref, confirm_sent);
-      } else if (path.starts_with("/takedown/confirm/")) {
-        const std::string token = path.substr(18);
-        if (get)
-          co_return co_await form.show_confirm(token, lang);
-        if (post)
-          co_return co_await form.confirm(token, req, lang);
-      } else {
-        co_return plain(http::status::not_found, "Not found\n");
-      }
-      co_return plain(http::status::method_not_allowed, "Method not allowed\n");
+      auto answer = co_await route_takedown_form(s, pages, path, q, req, peer);
+      co_return answer;
     }
     if (path == "/" && get) {
       HttpResponse res = plain(http::status::found, "");

@@ -540,4 +540,39 @@ boost::asio::awaitable<HttpResponse> TakedownForm::confirm(const std::string& ra
                                    {"deadline", format_local(c.deadline_at, lang)}});
 }
 
+boost::asio::awaitable<HttpResponse> route_takedown_form(Services& s, const ApprovalPages& pages,
+                                                         std::string path, TakedownQuery q,
+                                                         const HttpRequest& req,
+                                                         const HttpPeer& peer) {
+  TakedownForm form(s, pages);
+  const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+  const bool post = req.method() == http::verb::post;
+  if (path == "/takedown") {
+    if (get) {
+      auto answer = co_await form.show(q.lang);
+      co_return answer;
+    }
+    if (post) {
+      auto answer = co_await form.submit(req, peer, q.lang);
+      co_return answer;
+    }
+  } else if (path == "/takedown/received") {
+    if (get)
+      co_return form.received(q.lang, q.reference, q.confirm_sent);
+  } else if (path.starts_with("/takedown/confirm/")) {
+    const std::string token = path.substr(18);
+    if (get) {
+      auto answer = co_await form.show_confirm(token, q.lang);
+      co_return answer;
+    }
+    if (post) {
+      auto answer = co_await form.confirm(token, req, q.lang);
+      co_return answer;
+    }
+  } else {
+    co_return plain(http::status::not_found, "Not found\n");
+  }
+  co_return plain(http::status::method_not_allowed, "Method not allowed\n");
+}
+
 }  // namespace relais::daemon

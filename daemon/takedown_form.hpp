@@ -76,4 +76,17 @@ bool plausible_email(std::string_view address);
 // (one subscriber's prefix), anything unparsable as it is.
 std::string rate_network(std::string_view address);
 
+// What the URL of a /takedown page says besides its path.
+struct TakedownQuery {
+  std::string lang;       // ?lang=
+  std::string reference;  // ?ref= on /takedown/received
+  bool confirm_sent = false;
+};
+
+// /takedown (GET, POST), /takedown/received (GET), /takedown/confirm/TOKEN (GET, POST).
+boost::asio::awaitable<HttpResponse> route_takedown_form(Services& s, const ApprovalPages& pages,
+                                                         std::string path, TakedownQuery q,
+                                                         const HttpRequest& req,
+                                                         const HttpPeer& peer);
+
 }  // namespace relais::daemon
