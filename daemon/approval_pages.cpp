@@ -25,13 +25,6 @@ TimePoint now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
 }
 
-bool plausible_token(const std::string& raw) {
-  return raw.size() == 43 &&
-         raw.find_first_not_of(
-             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-             std::string::npos;
-}
-
 json::object problem_context(std::optional<TokenProblem> problem, const Request* r) {
   json::object c;
   if (problem)
@@ -117,7 +110,7 @@ HttpResponse ApprovalPages::page(http::status status, std::string_view lang, std
 boost::asio::awaitable<HttpResponse> ApprovalPages::show(const std::string& raw,
                                                          const std::string& preselect) {
   const auto& lang = s_.config.general.language;
-  if (!plausible_token(raw)) {
+  if (!plausible_raw_token(raw)) {
     co_return page(http::status::not_found, lang, "page_message.html",
                    problem_context(TokenProblem::unknown, nullptr));
   }
@@ -174,7 +167,7 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
                                                         const std::string& body) {
   const auto& lang = s_.config.general.language;
   const Form form = parse_form(body);
-  if (!plausible_token(raw)) {
+  if (!plausible_raw_token(raw)) {
     co_return page(http::status::not_found, lang, "page_message.html",
                    problem_context(TokenProblem::unknown, nullptr));
   }
@@ -275,7 +268,7 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
   };
   auto job2 = [this, raw, position] {
     Found f;
-    if (!plausible_token(raw))
+    if (!plausible_raw_token(raw))
       return f;
     auto& store = s_.readers.store();
     auto token = store.find_token(token_hash(raw));

@@ -21,13 +21,6 @@ TimePoint now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
 }
 
-bool plausible_token(const std::string& raw) {
-  return raw.size() == 43 &&
-         raw.find_first_not_of(
-             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-             std::string::npos;
-}
-
 std::string form_value(const std::string& body, std::string_view name) {
   boost::urls::encoding_opts opt;
   opt.space_as_plus = true;
@@ -106,7 +99,7 @@ boost::asio::awaitable<HttpResponse> CasePages::show(const std::string& raw) {
 boost::asio::awaitable<HttpResponse> CasePages::act(const std::string& raw,
                                                     const std::string& body) {
   const auto& lang = s_.config.general.language;
-  if (!plausible_token(raw) || !csrf_matches(s_.token_key, raw, form_value(body, "csrf"))) {
+  if (!plausible_raw_token(raw) || !csrf_matches(s_.token_key, raw, form_value(body, "csrf"))) {
     spdlog::warn("case link refused problem=csrf method=POST");
     co_return pages_.page(
         http::status::forbidden, lang, "page_case.html",
@@ -152,7 +145,7 @@ boost::asio::awaitable<HttpResponse> CasePages::act(const std::string& raw,
 boost::asio::awaitable<HttpResponse> CasePages::thumbnail(const std::string& raw,
                                                           const std::string& sha256) {
   auto job = [this, raw, sha256]() -> std::optional<std::string> {
-    if (!plausible_token(raw) || sha256.size() != 64)
+    if (!plausible_raw_token(raw) || sha256.size() != 64)
       return std::nullopt;
     auto& store = s_.readers.store();
     auto token = store.find_case_token(token_hash(raw));

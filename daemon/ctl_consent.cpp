@@ -18,6 +18,7 @@
 #include "daemon/ctl_store.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/policy_from_config.hpp"
+#include "workflow/address.hpp"
 #include "workflow/ascii.hpp"
 #include "workflow/blob_store.hpp"
 #include "workflow/case_desk.hpp"
@@ -28,6 +29,7 @@ namespace fs = std::filesystem;
 using workflow::ConsentRow;
 using workflow::ConsentScope;
 using workflow::PersonRow;
+using workflow::plausible_address;
 using workflow::Store;
 using workflow::TimePoint;
 
@@ -40,22 +42,6 @@ bool has_control(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
     return u < 0x20 || u == 0x7f;
-  });
-}
-
-// A plain addr-spec: one '@', something on both sides, a dot in the domain, no spaces,
-// controls or address-list punctuation.
-bool plausible_address(std::string_view a) {
-  const auto at = a.find('@');
-  if (a.size() > 254 || at == 0 || at == std::string_view::npos || at + 1 >= a.size() ||
-      a.find('@', at + 1) != std::string_view::npos ||
-      a.find('.', at + 1) == std::string_view::npos) {
-    return false;
-  }
-  return std::all_of(a.begin(), a.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u > 0x20 && u < 0x7f &&
-           std::string_view("<>()[],;:\"\\").find(c) == std::string_view::npos;
   });
 }
 
@@ -394,10 +380,7 @@ int revoke(const Config& config, const CtlParsed& p, const CtlOptions& opts, std
     store.begin();
     try {
       workflow::Engine engine(make_policy(config));
-      auto settings = make_case_settings(config);
-      if (settings.referent.empty())
-        settings.referent = config.referent.address;
-      workflow::CaseDesk desk(engine, std::move(settings));
+      workflow::CaseDesk desk(engine, make_case_settings(config));
       auto result = desk.revoke_consent(store, id, actor, now);
       if (const auto* refusal = std::get_if<std::string>(&result)) {
         store.rollback();

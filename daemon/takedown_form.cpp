@@ -16,6 +16,7 @@
 
 #include "connectors/email/mime_form_data.hpp"
 #include "daemon/local_time.hpp"
+#include "workflow/address.hpp"
 #include "workflow/approval_token.hpp"
 #include "workflow/ascii.hpp"
 #include "workflow/case_desk.hpp"
@@ -30,13 +31,6 @@ namespace {
 
 TimePoint now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
-}
-
-bool plausible_token(const std::string& raw) {
-  return raw.size() == 43 &&
-         raw.find_first_not_of(
-             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-             std::string::npos;
 }
 
 // "DI-2026-0007": the only thing /takedown/received echoes from its URL.
@@ -119,43 +113,6 @@ std::optional<StampProblem> check_form_stamp(std::string_view key, std::string_v
   if (age > kStampMaxAge)
     return StampProblem::too_old;
   return std::nullopt;
-}
-
-bool plausible_email(std::string_view a) {
-  if (a.empty() || a.size() > 254)
-    return false;
-  const auto at = a.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 == a.size() || at > 64)
-    return false;
-  const std::string_view local = a.substr(0, at);
-  const std::string_view domain = a.substr(at + 1);
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           static_cast<unsigned char>(c) >= 0x80;
-  };
-  for (char c : local) {
-    if (!alnum(c) && std::string_view(".!#$%&'*+-/=?^_`{|}~").find(c) == std::string_view::npos)
-      return false;
-  }
-  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos)
-    return false;
-  if (domain.find('.') == std::string_view::npos)
-    return false;
-  std::size_t pos = 0;
-  while (pos <= domain.size()) {
-    std::size_t dot = domain.find('.', pos);
-    if (dot == std::string_view::npos)
-      dot = domain.size();
-    const std::string_view label = domain.substr(pos, dot - pos);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
-      return false;
-    for (char c : label) {
-      if (!alnum(c) && c != '-')
-        return false;
-    }
-    pos = dot + 1;
-  }
-  return true;
 }
 
 std::string rate_network(std::string_view address) {
@@ -289,7 +246,7 @@ boost::asio::awaitable<HttpResponse> TakedownForm::submit(const HttpRequest& req
   }
   if (email.empty())
     errors["email_missing"] = true;
-  else if (!plausible_email(email))
+  else if (!plausible_address(email))
     errors["email_invalid"] = true;
   if (description.empty() && urls.empty() && form.files.empty())
     errors["description_missing"] = true;
@@ -447,7 +404,7 @@ json::object problem_ctx(const std::string& kind, const std::string& sentence) {
 
 boost::asio::awaitable<HttpResponse> TakedownForm::show_confirm(const std::string& raw,
                                                                 const std::string& asked_lang) {
-  if (!plausible_token(raw)) {
+  if (!plausible_raw_token(raw)) {
     co_return done_page(http::status::not_found, language(asked_lang), problem_ctx("unknown", ""));
   }
   struct Shown {
@@ -491,7 +448,7 @@ boost::asio::awaitable<HttpResponse> TakedownForm::confirm(const std::string& ra
   limits.max_total_bytes = 64 * 1024;
   auto form = mail::parse_form_body(req[http::field::content_type], req.body(), limits);
   const std::string csrf = form ? form->field("csrf") : std::string();
-  if (!plausible_token(raw) || !csrf_matches(s_.token_key, raw, csrf)) {
+  if (!plausible_raw_token(raw) || !csrf_matches(s_.token_key, raw, csrf)) {
     spdlog::warn("takedown_form link refused problem=csrf method=POST");
     co_return done_page(http::status::forbidden, language(asked_lang),
                         json::object{{"problem", json::object{{"csrf", true}}}});

@@ -67,11 +67,6 @@ enum class StampProblem { invalid, too_fresh, too_old };
 std::optional<StampProblem> check_form_stamp(std::string_view key, std::string_view stamp,
                                              workflow::TimePoint now);
 
-// One addr-spec: a dot-atom local part (UTF-8 allowed, no quoted forms) and a domain of at
-// least two labels; at most 254 bytes. No spaces, commas, angle brackets or control characters,
-// so the address can go into a mail header as it is.
-bool plausible_email(std::string_view address);
-
 // What a per-network rate limit counts: an IPv4 address as it is, an IPv6 address by its /64
 // (one subscriber's prefix), anything unparsable as it is.
 std::string rate_network(std::string_view address);

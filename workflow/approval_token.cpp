@@ -124,4 +124,11 @@ bool csrf_matches(std::string_view key, std::string_view raw_token, std::string_
          CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
 }
 
+bool plausible_raw_token(std::string_view raw) {
+  return raw.size() == 43 &&
+         raw.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+             std::string_view::npos;
+}
+
 }  // namespace relais::workflow

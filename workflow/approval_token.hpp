@@ -38,6 +38,10 @@ IssuedToken issue_token(std::string_view random_bytes, std::int64_t request_id,
 
 std::string token_hash(std::string_view raw);
 
+// 43 base64url characters: the shape of every raw link token (approval and case links), checked
+// before any lookup so that junk in a URL never reaches the store.
+bool plausible_raw_token(std::string_view raw);
+
 // Whether `row` (looked up by token_hash(raw)) may perform `action` on `current` at `now`.
 // `action` empty: only checks that the link may be shown (not used, not expired, not stale).
 std::optional<TokenProblem> check_token(const std::optional<TokenRow>& row, const Request* current,

@@ -51,7 +51,6 @@ struct CaseSettings {
   int match_distance = 10;                    // takedown.match_distance
   int max_attachments = 20;                   // takedown.max_attachments
   std::chrono::hours link_ttl{168};           // workflow.link_ttl_hours
-  std::string referent;                       // addresses that receive the referent's mails
 };
 
 struct Opened {

@@ -18,6 +18,7 @@
 #include "daemon/policy_from_config.hpp"
 #include "daemon/routes.hpp"
 #include "daemon/takedown_form.hpp"
+#include "workflow/address.hpp"
 #include "workflow/approval_token.hpp"
 
 using namespace relais;
@@ -208,11 +209,11 @@ TEST_CASE("the stamp: signed, neither too fresh nor too old") {
   }
 }
 
-TEST_CASE("plausible_email accepts one addr-spec and nothing else") {
+TEST_CASE("plausible_address accepts one addr-spec and nothing else") {
   for (const char* good : {"a@b.fr", "jeanne.martin+photo@mairie.example.org", "o'neil@x.ie",
                            "élodie@exemple.fr", "x@xn--bcher-kva.de", "a_b-c@d-e.f-g.org"}) {
     CAPTURE(good);
-    CHECK(plausible_email(good));
+    CHECK(workflow::plausible_address(good));
   }
   for (const char* bad : {"",
                           "a",
@@ -236,10 +237,10 @@ TEST_CASE("plausible_email accepts one addr-spec and nothing else") {
                           "a@b.fr.",
                           "a@.b.fr"}) {
     CAPTURE(bad);
-    CHECK_FALSE(plausible_email(bad));
+    CHECK_FALSE(workflow::plausible_address(bad));
   }
-  CHECK_FALSE(plausible_email(std::string(65, 'a') + "@b.fr"));
-  CHECK_FALSE(plausible_email("a@" + std::string(250, 'b') + ".fr"));
+  CHECK_FALSE(workflow::plausible_address(std::string(65, 'a') + "@b.fr"));
+  CHECK_FALSE(workflow::plausible_address("a@" + std::string(250, 'b') + ".fr"));
 }
 
 TEST_CASE("rate_network: IPv4 as it is, IPv6 by its /64") {
