@@ -21,6 +21,7 @@
 #include "daemon/ctl_consent.hpp"
 #include "daemon/ctl_render.hpp"
 #include "daemon/ctl_store.hpp"
+#include "daemon/ctl_takedown.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/policy_from_config.hpp"
 #include "workflow/engine.hpp"
@@ -42,6 +43,8 @@ constexpr const char* kUsage =
     "  approve ID [--channels a,b] [--at YYYY-MM-DDTHH:MM]\n"
     "                                       approve; --at is local time in general.timezone\n"
     "  reject ID --reason TEXT              reject, with the reason the agent will read\n"
+    "  takedown ID [--reason TEXT] [--requester ADDR]\n"
+    "                                       remove from every channel now, as a takedown case\n"
     "  quarantine list                      input kept because it could not be read\n"
     "  audit verify                         check the hash chain of the audit record\n"
     "  audit export --format csv|json [--request ID] [--case CASE]\n"
@@ -303,7 +306,8 @@ int run_ctl(const Config& config, const CtlArgs& args, const CtlOptions& opts, s
                                                                      {"reject", ctl_reject},
                                                                      {"quarantine", ctl_quarantine},
                                                                      {"audit", ctl_audit},
-                                                                     {"consent", ctl_consent}};
+                                                                     {"consent", ctl_consent},
+                                                                     {"takedown", ctl_takedown}};
   if (args.empty()) {
     err << kUsage;
     return 2;

@@ -392,8 +392,11 @@ int revoke(const Config& config, const CtlParsed& p, const CtlOptions& opts, std
       const auto& opened_case = std::get<std::optional<workflow::TakedownCase>>(result);
       std::vector<std::string> refs;
       if (opened_case) {
-        for (const auto& m : store.case_matches(opened_case->id))
-          refs.push_back(reference_of(store, m.request_id));
+        for (const auto& m : store.case_matches(opened_case->id)) {
+          auto ref = reference_of(store, m.request_id);
+          if (std::find(refs.begin(), refs.end(), ref) == refs.end())
+            refs.push_back(std::move(ref));
+        }
       }
       store.commit();
       if (p.json) {

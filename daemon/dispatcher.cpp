@@ -20,7 +20,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr auto kPoll = std::chrono::seconds(2);
+// relaisctl writes to the store directly (takedown, consent revoke, approve); polling is how
+// relaisd learns of it. Half a second keeps a takedown typed at the console "within seconds"
+// for the cost of one indexed query.
+constexpr auto kPoll = std::chrono::milliseconds(500);
 constexpr auto kLease = std::chrono::minutes(5);
 constexpr int kBatch = 16;
 

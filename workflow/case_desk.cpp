@@ -40,11 +40,6 @@ constexpr std::array<CaseStep, 12> kCaseSteps{{
     {C::unmatched, "closed", C::closed},
 }};
 
-bool is_live(State s) {
-  return s == State::scheduled || s == State::publishing || s == State::published ||
-         s == State::failed;
-}
-
 // A request is "removed everywhere" when no channel still shows it or is being emptied.
 bool removed_everywhere(const Request& r) {
   if (is_live(r.state))

@@ -195,6 +195,14 @@ std::vector<CaseMatch> find_matches(Store& store, const CaseDraft& draft,
     }
   }
 
+  // An uncertain reason to remove a request that a certain one removes anyway would only
+  // ask the referent to confirm what is already done.
+  std::set<std::int64_t> certain;
+  for (const auto& m : out) {
+    if (m.certain)
+      certain.insert(m.request_id);
+  }
+  std::erase_if(out, [&](const CaseMatch& m) { return !m.certain && certain.count(m.request_id); });
   std::stable_sort(out.begin(), out.end(),
                    [](const CaseMatch& a, const CaseMatch& b) { return a.certain > b.certain; });
   return out;

@@ -107,6 +107,11 @@ std::optional<Severity> parse_severity(std::string_view n) {
   return value_of(kSeverityNames, n);
 }
 
+bool is_live(State s) {
+  return s == State::scheduled || s == State::publishing || s == State::published ||
+         s == State::failed;
+}
+
 bool is_final(State s) {
   switch (s) {
     case State::taken_down:

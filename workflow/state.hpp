@@ -74,5 +74,8 @@ inline constexpr EventKind kAllEvents[] = {
     EventKind::takedown,       EventKind::channel_removed};
 
 bool is_final(State s);
+// Scheduled, or possibly visible on some channel (publishing, published, failed with some
+// channels done): what a takedown has to act on.
+bool is_live(State s);
 
 }  // namespace relais::workflow

@@ -199,6 +199,14 @@ class Relais:
         with open(self.config_path, "w", encoding="utf-8") as f:
             f.write(text)
 
+    # -- relaisctl (next to relaisd in the build tree) ---------------------------------------
+    def ctl(self, *args):
+        """Runs relaisctl on this daemon's config; returns (exit code, stdout, stderr)."""
+        ctl = os.path.join(os.path.dirname(RELAISD), "relaisctl")
+        p = subprocess.run([ctl, "--config", self.config_path, *args], cwd=self.dir,
+                           capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
     # -- process -------------------------------------------------------------------------
     def start(self, timeout=30):
         assert self.proc is None or self.proc.poll() is not None, "relaisd already running"

@@ -3,7 +3,9 @@ for its removal by mail — with a resized and recompressed copy of the photo, w
 post's URL, with only the reference, or with a photo that matches nothing. Photos are made by
 the test from the sample pictures of Debian's opencv-doc with ImageMagick."""
 
+import json
 import os
+import sys
 import re
 import subprocess
 import tempfile
@@ -180,6 +182,37 @@ class Takedown(TakedownCase):
         self.assert_removed_everywhere(ref, case_ref)
         again = r.post(f"/t/{token}", {"csrf": r.csrf_in(page)})
         self.assertEqual(again.status, 409, again)
+
+
+class TakedownByAdministrator(TakedownCase):
+    def test_relaisctl_takedown_with_the_daemon_running(self):
+        r = self.relais
+        ref = self.publish(photo("fruits.jpg"))
+        since = time.monotonic()
+        code, out, err = r.ctl("takedown", ref, "--reason", "Appel téléphonique de la personne",
+                               "--requester", OUTSIDER)
+        self.assertEqual(code, 0, err)
+        case_ref = CASE_RE.search(out).group(0)
+        took = self.wait_removed(ref, since)
+        print(f"relaisctl takedown -> off the site in {took:.3f} s", file=sys.stderr)
+        self.assert_removed_everywhere(ref, case_ref)
+
+    def test_revoking_a_consent_takes_the_person_down(self):
+        r = self.relais
+        ref = self.publish(photo("baboon.jpg"))
+        code, out, err = r.ctl("--json", "consent", "add", "--name", "Léa Martin", "--email",
+                               OUTSIDER, "--request", ref)
+        self.assertEqual(code, 0, err)
+        consent = json.loads(out)["id"]
+        code, out, err = r.ctl("--json", "consent", "revoke", str(consent), "--reason",
+                               "Léa retire son accord")
+        self.assertEqual(code, 0, err)
+        answer = json.loads(out)
+        self.assertEqual(answer["requests"], [ref])
+        r.wait_state(ref, "taken_down")
+        self.wait_case(answer["case"], {"answered", "closed"})
+        done = r.wait_mail(to=OUTSIDER, subject_has=answer["case"], count=2)
+        self.assertTrue(any("a été retirée" in str(m["Subject"]) for m in done))
 
 
 class TakedownBadInput(TakedownCase):
