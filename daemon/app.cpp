@@ -25,6 +25,7 @@
 #include "daemon/intake.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/policy_from_config.hpp"
+#include "daemon/retention_task.hpp"
 #include "daemon/routes.hpp"
 #include "daemon/takedown_form.hpp"
 #include "workflow/approval_token.hpp"
@@ -262,6 +263,11 @@ int run_daemon(const Config& cfg) {
     if (ep)
       spdlog::critical("dispatcher stopped unexpectedly");
   });
+  RetentionTask retention(services, io.get_executor());
+  asio::co_spawn(io, retention.run(), [](std::exception_ptr ep) {
+    if (ep)
+      spdlog::critical("retention stopped unexpectedly");
+  });
 
   // Watchdog: ping only after a round trip through the I/O thread and the writer.
   std::uint64_t watchdog_usec = 0;
@@ -313,11 +319,12 @@ int run_daemon(const Config& cfg) {
         io,
         [&]() -> asio::awaitable<void> {
           dispatcher.stop();
+          retention.stop();
           for (auto& s : mail_servers)
             co_await s->stop();
           co_await http.stop();
           asio::steady_timer t(io);
-          for (int i = 0; i < 320 && dispatcher.in_flight() > 0; ++i) {
+          for (int i = 0; i < 320 && (dispatcher.in_flight() > 0 || retention.busy()); ++i) {
             t.expires_after(std::chrono::milliseconds(25));
             boost::system::error_code wec;
             co_await t.async_wait(asio::redirect_error(asio::use_awaitable, wec));
