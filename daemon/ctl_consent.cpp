@@ -13,12 +13,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/consent_service.hpp"
 #include "daemon/ctl_args.hpp"
 #include "daemon/ctl_render.hpp"
 #include "daemon/ctl_store.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/policy_from_config.hpp"
-#include "workflow/address.hpp"
 #include "workflow/ascii.hpp"
 #include "workflow/blob_store.hpp"
 #include "workflow/case_desk.hpp"
@@ -29,53 +29,14 @@ namespace fs = std::filesystem;
 using workflow::ConsentRow;
 using workflow::ConsentScope;
 using workflow::PersonRow;
-using workflow::plausible_address;
 using workflow::Store;
 using workflow::TimePoint;
 
 namespace {
 
-constexpr std::size_t kNameMax = 200;
 constexpr std::size_t kTextMax = 5000;
 
-bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
-// "YYYY-MM-DD", a real calendar day.
-std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-')
-    return std::nullopt;
-  int y = 0;
-  unsigned m = 0, d = 0;
-  auto number = [&s](std::size_t at, std::size_t len, auto& value) {
-    const auto* first = s.data() + at;
-    const auto [end, ec] = std::from_chars(first, first + len, value);
-    return ec == std::errc{} && end == first + len &&
-           std::isdigit(static_cast<unsigned char>(*first));
-  };
-  if (!number(0, 4, y) || !number(5, 2, m) || !number(8, 2, d))
-    return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
-                                        std::chrono::day{d}};
-  if (!ymd.ok())
-    return std::nullopt;
-  return ymd;
-}
-
-// The local midnight that starts that day (nullopt in the rare zone where it does not exist).
-std::optional<TimePoint> local_start(std::chrono::year_month_day ymd) {
-  const auto text =
-      fmt::format("{:04}-{:02}-{:02}T00:00", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  auto t = parse_input(text);
-  if (t && format_input(*t) != text)
-    t.reset();
-  return t;
-}
+const ConsentFieldNames kFlags{"--name", "--email", "--request", "--from", "--until", "--note"};
 
 std::string local_date(TimePoint t) {
   return format_input(t).substr(0, 10);
@@ -98,106 +59,29 @@ std::string covers(const ConsentRow& c, const std::string& request_ref) {
   return "always";
 }
 
-// active, not yet valid, expired or revoked.
-std::string status_of(const ConsentRow& c, TimePoint now) {
-  if (c.revoked_at)
-    return "revoked";
-  if (c.expires_at && *c.expires_at <= now)
-    return "expired";
-  if (c.valid_from && *c.valid_from > now)
-    return "not yet valid";
-  return "active";
-}
-
-json::value optional_iso(const std::optional<TimePoint>& t) {
-  return t ? json::value(iso_utc(*t)) : json::value();
-}
-
-json::object consent_json(const ConsentRow& c, const std::optional<PersonRow>& person,
-                          const std::string& request_ref, TimePoint now) {
-  json::object p;
-  if (person)
-    p = {{"id", person->id}, {"name", person->name}, {"email", person->email}};
-  return {{"id", c.id},
-          {"person", p},
-          {"scope", workflow::to_string(c.scope)},
-          {"request", request_ref.empty() ? json::value() : json::value(request_ref)},
-          {"valid_from", optional_iso(c.valid_from)},
-          {"expires_at", optional_iso(c.expires_at)},
-          {"evidence_sha256", c.evidence_sha256},
-          {"evidence_name", c.evidence_name},
-          {"given_at", iso_utc(c.given_at)},
-          {"revoked_at", optional_iso(c.revoked_at)},
-          {"revoked_by", c.revoked_by},
-          {"minor", c.minor},
-          {"note", c.note},
-          {"status", status_of(c, now)}};
-}
-
-std::string reference_of(Store& store, const std::optional<std::int64_t>& request_id) {
-  if (!request_id)
-    return {};
-  const auto r = store.load_request(*request_id);
-  return r ? r->reference : std::to_string(*request_id);
-}
-
-// Validated `consent add` flags, before anything touches the store.
-struct AddRequest {
-  std::string name, email, request, note;
-  std::optional<TimePoint> from, until;
-  std::optional<fs::path> evidence;
-  bool minor = false;
-};
-
-std::optional<AddRequest> read_add(const CtlParsed& p, std::ostream& err) {
-  auto usage = [&err](std::string_view sentence) {
-    err << "relaisctl consent add: " << sentence << '\n';
+// The `consent add` flags as a ConsentInput (the checks are the service's).
+std::optional<ConsentInput> read_add(const CtlParsed& p, std::optional<fs::path>& evidence,
+                                     std::ostream& err) {
+  if (!p.positional.empty()) {
+    err << "relaisctl consent add: unexpected argument " << terminal_text(p.positional[0], 40)
+        << '\n';
     return std::nullopt;
+  }
+  auto flag = [&p](std::string_view name) {
+    const auto* v = value_of(p, name);
+    return v ? *v : std::string();
   };
-  if (!p.positional.empty())
-    return usage("unexpected argument " + terminal_text(p.positional[0], 40));
-  AddRequest a;
-  const auto* name = value_of(p, "--name");
-  if (!name || is_blank(*name))
-    return usage("--name NAME is required");
-  a.name = std::string(trim(*name));
-  if (a.name.size() > kNameMax || has_control(a.name))
-    return usage(fmt::format("--name must be one line of at most {} bytes", kNameMax));
-  if (const auto* email = value_of(p, "--email")) {
-    a.email = lower(trim(*email));
-    if (!plausible_address(a.email))
-      return usage("--email must be a plain address such as lea@example.org");
-  }
-  const auto* request = value_of(p, "--request");
-  const auto* from = value_of(p, "--from");
-  const auto* until = value_of(p, "--until");
-  if (request && (from || until))
-    return usage("give either --request ID or --from DATE --until DATE, not both");
-  if (request) {
-    a.request = *request;
-  } else if (!from || !until) {
-    return usage("what does it cover? --request ID, or --from DATE --until DATE");
-  } else {
-    const auto first = parse_date(*from);
-    const auto last = parse_date(*until);
-    if (!first || !last)
-      return usage("dates are YYYY-MM-DD (got " + terminal_text(first ? *until : *from, 20) + ")");
-    a.from = local_start(*first);
-    a.until = local_start(std::chrono::sys_days(*last) + std::chrono::days(1));
-    if (!a.from || !a.until)
-      return usage("a date has no local midnight in this time zone");
-    if (*a.until <= *a.from)
-      return usage("--until is before --from");
-  }
-  if (const auto* evidence = value_of(p, "--evidence"))
-    a.evidence = fs::path(*evidence);
-  a.minor = has_switch(p, "--minor");
-  if (const auto* note = value_of(p, "--note")) {
-    if (note->size() > kTextMax)
-      return usage(fmt::format("--note is longer than {} bytes", kTextMax));
-    a.note = *note;
-  }
-  return a;
+  ConsentInput in;
+  in.name = flag("--name");
+  in.email = flag("--email");
+  in.request = flag("--request");
+  in.from = flag("--from");
+  in.until = flag("--until");
+  in.note = flag("--note");
+  in.minor = has_switch(p, "--minor");
+  if (const auto* e = value_of(p, "--evidence"))
+    evidence = fs::path(*e);
+  return in;
 }
 
 // The evidence file, copied into the media blob store: its SHA-256.
@@ -220,22 +104,29 @@ Result<std::string> store_evidence(const Config& config, const fs::path& file) {
 
 int add(const Config& config, const CtlParsed& p, const CtlOptions& opts, std::ostream& out,
         std::ostream& err) {
-  const auto a = read_add(p, err);
-  if (!a)
+  std::optional<fs::path> evidence;
+  const auto input = read_add(p, evidence, err);
+  if (!input)
     return 2;
+  auto checked = check_consent_input(*input, kFlags);
+  if (const auto* sentence = std::get_if<std::string>(&checked)) {
+    err << "relaisctl consent add: " << *sentence << '\n';
+    return 2;
+  }
+  auto& in = std::get<CheckedConsent>(checked);
   auto opened = open_store_for_writing(config);
   if (!opened) {
     err << opened.error().message << '\n';
     return 1;
   }
-  std::string evidence_sha;
-  if (a->evidence) {
-    auto stored = store_evidence(config, *a->evidence);
+  if (evidence) {
+    auto stored = store_evidence(config, *evidence);
     if (!stored) {
       err << "relaisctl consent add: " << stored.error().message << '\n';
       return 1;
     }
-    evidence_sha = *stored;
+    in.input.evidence_sha256 = *stored;
+    in.input.evidence_name = evidence->filename().string();
   }
   Store& store = **opened;
   const auto now = now_of(opts);
@@ -243,63 +134,22 @@ int add(const Config& config, const CtlParsed& p, const CtlOptions& opts, std::o
   return guarded(err, [&] {
     store.begin();
     try {
-      ConsentRow c;
-      std::string request_ref;
-      if (!a->request.empty()) {
-        const auto r = store.find_request(a->request);
-        if (!r) {
-          store.rollback();
-          err << "relaisctl consent add: no request " << terminal_text(a->request, 80) << '\n';
-          return 1;
-        }
-        c.scope = ConsentScope::request;
-        c.request_id = r->id;
-        request_ref = r->reference;
-      } else {
-        c.scope = ConsentScope::period;
-        c.valid_from = a->from;
-        c.expires_at = a->until;
+      auto result = record_consent(store, in, kFlags, actor, "cli", now);
+      if (const auto* refusal = std::get_if<std::string>(&result)) {
+        store.rollback();
+        err << "relaisctl consent add: " << *refusal << '\n';
+        return 1;
       }
-      std::optional<PersonRow> person;
-      if (!a->email.empty()) {
-        person = store.find_person_by_email(a->email);
-      } else {
-        auto named = store.find_persons_by_name(a->name);
-        if (named.size() > 1) {
-          store.rollback();
-          std::string ids;
-          for (const auto& n : named)
-            ids += fmt::format("{}{}", ids.empty() ? "" : ", ", n.id);
-          err << fmt::format(
-              "relaisctl consent add: several persons have that name (ids {}); give --email\n",
-              ids);
-          return 1;
-        }
-        if (!named.empty())
-          person = named.front();
-      }
-      const bool new_person = !person;
-      if (!person) {
-        PersonRow row{0, a->name, a->email, "", now};
-        row.id = store.add_person(row, actor, "cli");
-        person = store.load_person(row.id);
-      }
-      c.person_id = person->id;
-      c.evidence_sha256 = evidence_sha;
-      c.evidence_name = a->evidence ? a->evidence->filename().string() : "";
-      c.given_at = c.created_at = now;
-      c.minor = a->minor;
-      c.note = a->note;
-      c.id = store.add_consent(c, actor, "cli");
-      if (c.request_id)
-        store.link_person({person->id, *c.request_id, std::nullopt, "consent", now}, actor);
       store.commit();
+      const auto& r = std::get<RecordedConsent>(result);
+      const auto& c = r.consent;
       if (p.json) {
-        print_json(out, consent_json(c, person, request_ref, now));
+        print_json(out, consent_json(c, r.person, r.request_reference, now));
       } else {
         out << fmt::format("consent {} recorded: {} (person {}{}), {}{}\n", c.id,
-                           terminal_text(person->name, 80), person->id, new_person ? ", new" : "",
-                           covers(c, request_ref), c.minor ? ", minor" : "");
+                           terminal_text(r.person.name, 80), r.person.id,
+                           r.new_person ? ", new" : "", covers(c, r.request_reference),
+                           c.minor ? ", minor" : "");
       }
       return 0;
     } catch (...) {
@@ -329,16 +179,17 @@ int list(const Config& config, const CtlParsed& p, const CtlOptions& opts, std::
         {"ID", "PERSON", "EMAIL", "SCOPE", "COVERS", "GIVEN", "STATUS"}};
     for (const auto& c : consents) {
       const auto person = store.load_person(c.person_id);
-      const auto ref = reference_of(store, c.request_id);
+      const auto ref = request_reference(store, c.request_id);
       if (p.json) {
         a.push_back(consent_json(c, person, ref, now));
         continue;
       }
-      rows.push_back({std::to_string(c.id), person ? terminal_text(person->name, 40) : "?",
-                      person ? terminal_text(person->email, 40) : "",
-                      std::string(workflow::to_string(c.scope)) + (c.minor ? ", minor" : ""),
-                      covers(c, ref), local_date(c.given_at),
-                      c.revoked_at ? "revoked " + local_date(*c.revoked_at) : status_of(c, now)});
+      rows.push_back(
+          {std::to_string(c.id), person ? terminal_text(person->name, 40) : "?",
+           person ? terminal_text(person->email, 40) : "",
+           std::string(workflow::to_string(c.scope)) + (c.minor ? ", minor" : ""), covers(c, ref),
+           local_date(c.given_at),
+           c.revoked_at ? "revoked " + local_date(*c.revoked_at) : consent_status(c, now)});
     }
     if (p.json) {
       print_json(out, a);
@@ -381,23 +232,15 @@ int revoke(const Config& config, const CtlParsed& p, const CtlOptions& opts, std
     try {
       workflow::Engine engine(make_policy(config));
       workflow::CaseDesk desk(engine, make_case_settings(config));
-      auto result = desk.revoke_consent(store, id, actor, now);
+      auto result = revoke_consent(store, desk, id, reason ? *reason : "", actor, "cli", now);
       if (const auto* refusal = std::get_if<std::string>(&result)) {
         store.rollback();
         err << fmt::format("refused: {} (nothing changed)\n", *refusal);
         return 1;
       }
-      if (reason)
-        store.add_consent_note(id, "revoked: " + *reason, actor, "cli", now);
-      const auto& opened_case = std::get<std::optional<workflow::TakedownCase>>(result);
-      std::vector<std::string> refs;
-      if (opened_case) {
-        for (const auto& m : store.case_matches(opened_case->id)) {
-          auto ref = reference_of(store, m.request_id);
-          if (std::find(refs.begin(), refs.end(), ref) == refs.end())
-            refs.push_back(std::move(ref));
-        }
-      }
+      const auto& revoked = std::get<RevokedConsent>(result);
+      const auto& opened_case = revoked.takedown;
+      const auto& refs = revoked.requests;
       store.commit();
       if (p.json) {
         json::array requests;
