@@ -19,6 +19,7 @@
 #include "connectors/email/smtp_client_notifier.hpp"
 #include "connectors/email/smtp_server.hpp"
 #include "connectors/site/site_publisher.hpp"
+#include "daemon/api.hpp"
 #include "daemon/approval_pages.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/http_server.hpp"
@@ -213,6 +214,7 @@ int run_daemon(const Config& cfg) {
                     publishers,
                     metrics,
                     *key,
+                    {},
                     {}};
 
   {
@@ -228,12 +230,22 @@ int run_daemon(const Config& cfg) {
       spdlog::info("orphan files collected count={}", removed);
   }
 
+  if (!cfg.security.api_tokens_file.empty()) {
+    auto tokens = ApiTokens::load(cfg.security.api_tokens_file);
+    if (!tokens) {
+      spdlog::critical("{}", tokens.error().message);
+      return 1;
+    }
+    services.api_tokens = std::move(*tokens);
+    spdlog::info("api enabled tokens={}", services.api_tokens.size());
+  }
+
   Dispatcher dispatcher(services, io.get_executor());
   services.wake_dispatcher = [&dispatcher] { dispatcher.wake(); };
   Intake intake(services);
   ApprovalPages pages(services);
   HttpServer http(io.get_executor(), make_router(services, pages, site_dir_of(cfg)),
-                  takedown_body_limits(services, pages));
+                  with_api_limits(takedown_body_limits(services, pages), services));
   if (auto r = http.listen(cfg.http.listen); !r) {
     spdlog::critical("http.listen: {}", r.error().message);
     return 1;

@@ -1,6 +1,7 @@
 // Unknown paths get 404, wrong methods 405; no page ever shows an internal detail.
 #include "daemon/routes.hpp"
 
+#include "daemon/api.hpp"
 #include "daemon/case_pages.hpp"
 
 #include <fmt/format.h>
@@ -124,6 +125,10 @@ Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site
       }
       auto answer =
           co_await route_approval_link(pages, path.substr(3), preselect, get, post, req.body());
+      co_return answer;
+    }
+    if (path == "/api/v1" || path.starts_with("/api/v1/")) {
+      auto answer = co_await route_api(s, path, req);
       co_return answer;
     }
     if (path.starts_with("/t/")) {  // the referent's takedown links

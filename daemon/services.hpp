@@ -15,6 +15,7 @@
 
 #include "connectors/common/template.hpp"
 #include "connectors/connector.hpp"
+#include "daemon/api_tokens.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/writer.hpp"
 #include "workflow/blob_store.hpp"
@@ -63,6 +64,7 @@ struct Services {
   Metrics& metrics;
   std::string token_key;  // HMAC key for CSRF fields; never logged
   std::function<void()> wake_dispatcher;
+  ApiTokens api_tokens;  // empty: /api/v1/ is off
 };
 
 // Runs f() on the worker pool and resumes the caller on its own executor afterwards.

@@ -74,8 +74,10 @@ struct WorkflowConfig {
 };
 
 // An empty token_key_file means: generate <state_dir>/secrets/token.key (mode 0600) and keep it.
+// An empty api_tokens_file turns the JSON API off.
 struct SecurityConfig {
   std::string token_key_file;
+  std::string api_tokens_file;
 };
 
 struct OutboxConfig {

@@ -214,6 +214,14 @@ std::vector<KeySpec> make_keys() {
                "<state_dir>/secrets/token.key (mode 0600).",
        .allow_empty = true,
        .field = [](Config& c) -> std::string& { return c.security.token_key_file; }},
+      {.path = "security.api_tokens_file",
+       .type = T::secret_file,
+       .default_value = "",
+       .help = "File of API bearer tokens, one per line: NAME SCOPE TOKEN (scope read or write; "
+               "a token of 32 or more letters, digits, - _ . or ~); empty = the API under "
+               "/api/v1/ is off.",
+       .allow_empty = true,
+       .field = [](Config& c) -> std::string& { return c.security.api_tokens_file; }},
       // [outbox]
       {.path = "outbox.max_attempts",
        .type = T::integer,

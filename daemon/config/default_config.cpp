@@ -72,6 +72,7 @@ link_ttl_hours = 168              # links in mails stay valid this long
 
 [security]
 token_key_file = ""   # key that signs link tokens; empty = generate <state_dir>/secrets/token.key (mode 0600)
+api_tokens_file = ""  # API bearer tokens, lines "NAME read|write TOKEN"; empty = /api/v1/ off
 
 [outbox]
 max_attempts = 12                 # deliveries of a mail or post tried before it fails for good

@@ -98,6 +98,7 @@ struct Daemon {
                                 publishers,
                                 metrics,
                                 kKey,
+                                {},
                                 {}});
     pages = std::make_unique<ApprovalPages>(*services);
     router = make_router(*services, *pages, dir / "site");

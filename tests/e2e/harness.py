@@ -116,7 +116,7 @@ class HttpAnswer:
 class Relais:
     """One relaisd process over one state directory; restartable on the same state."""
 
-    def __init__(self, workdir=None, mail=None, workflow=None, general=None):
+    def __init__(self, workdir=None, mail=None, workflow=None, general=None, security=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="relais-e2e-")
         self.state_dir = os.path.join(self.dir, "var")
         self.http_port = free_port()
@@ -126,10 +126,10 @@ class Relais:
         self.log_path = os.path.join(self.dir, "relaisd.log")
         self.proc = None
         self.starts = 0
-        self._write_config(mail or {}, workflow or {}, general or {})
+        self._write_config(mail or {}, workflow or {}, general or {}, security or {})
 
     # -- configuration -------------------------------------------------------------------
-    def _write_config(self, mail, workflow, general):
+    def _write_config(self, mail, workflow, general, security):
         def section(name, values):
             lines = [f"[{name}]"]
             for k, v in values.items():
@@ -187,7 +187,7 @@ class Relais:
                  "backup_address": "suppleant@example.org"},
             )
             + section("workflow", w)
-            + section("security", {"token_key_file": ""})
+            + section("security", {"token_key_file": "", **security})
             + section("outbox", {"max_attempts": 12, "backoff_initial_seconds": 1,
                                  "backoff_max_seconds": 60})
             + section(
