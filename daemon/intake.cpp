@@ -58,6 +58,16 @@ workflow::OutboxRow standalone_mail(std::string_view name, std::string_view to,
   return row;
 }
 
+// Persons of the consent registry the agent names ("Personnes : Léa Dupont") appear in the
+// request: the link is what lets a later revocation of their consent find it.
+void link_named_persons(workflow::Store& store, std::int64_t request_id, std::string_view text,
+                        const std::string& actor, TimePoint at) {
+  for (const auto& [person, how] : store.persons_named_in(text, "")) {
+    if (store.link_person({person, request_id, std::nullopt, "declaration", at}, actor))
+      spdlog::info("intake person linked request_id={} person={}", request_id, person);
+  }
+}
+
 }  // namespace
 
 boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::string raw) {
@@ -189,6 +199,7 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
             store.insert_media({0, request->id, position++, a.sha256, a.content_type, a.filename,
                                 a.size, a.hashes});
           }
+          link_named_persons(store, request->id, m.text, "agent:" + m.from_address, at);
           workflow::Event e;
           e.kind = workflow::EventKind::agent_replied;
           e.at = at;
@@ -232,6 +243,7 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
           }
           in.request_id = request.id;
           store.insert_inbound(in);
+          link_named_persons(store, request.id, m.subject + "\n" + m.text, e.actor, at);
           ++s_.metrics.mail_accepted;
           ++s_.metrics.transitions;
           spdlog::info("intake submission request={} attachments={} bytes={}", request.reference,

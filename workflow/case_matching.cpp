@@ -170,18 +170,7 @@ std::vector<CaseMatch> find_matches(Store& store, const CaseDraft& draft,
   }
 
   // Persons of the registry named in the text, or whose address is the requester's.
-  auto persons = store.db().prepare("SELECT id, name, email FROM persons ORDER BY id");
-  std::vector<std::pair<std::int64_t, std::string>> named;
-  const std::string text = lower(draft.text);
-  const std::string requester = lower(draft.requester);
-  while (persons.step()) {
-    const std::string name = lower(persons.text(1));
-    const std::string email = lower(persons.text(2));
-    const bool by_name = name.size() >= 5 && text.find(name) != std::string::npos;
-    const bool by_email = !email.empty() && email == requester;
-    if (by_name || by_email)
-      named.emplace_back(persons.int64(0), by_email ? "email" : "name");
-  }
+  const auto named = store.persons_named_in(draft.text, draft.requester);
   for (const auto& [person, how] : named) {
     auto links = store.db().prepare(
         "SELECT DISTINCT request_id, media_id FROM person_media WHERE person_id = ? "

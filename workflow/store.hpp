@@ -233,6 +233,10 @@ class Store {
   std::optional<PersonRow> find_person_by_email(std::string_view email);  // any case
   // The same name ignoring case (ASCII and Latin-1 letters) and extra spaces; in id order.
   std::vector<PersonRow> find_persons_by_name(std::string_view name);
+  // Persons whose folded name (5 characters or more) appears in the folded text, or whose
+  // address is `address` (any case; empty: not used), with how: "name" or "email".
+  std::vector<std::pair<std::int64_t, std::string>> persons_named_in(std::string_view text,
+                                                                     std::string_view address);
   std::int64_t add_consent(const ConsentRow& c, const std::string& actor,
                            const std::string& source);
   std::optional<ConsentRow> load_consent(std::int64_t id);

@@ -136,6 +136,23 @@ std::vector<PersonRow> Store::find_persons_by_name(std::string_view name) {
   return out;
 }
 
+std::vector<std::pair<std::int64_t, std::string>> Store::persons_named_in(
+    std::string_view text, std::string_view address) {
+  const auto folded = fold_name(text);
+  const auto wanted_address = lower(address);
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  auto s = db_.prepare(fmt::format("SELECT {} FROM persons ORDER BY id", kPersonColumns));
+  while (s.step()) {
+    const auto p = read_person(s);
+    const auto name = fold_name(p.name);
+    if (!wanted_address.empty() && lower(p.email) == wanted_address)
+      out.emplace_back(p.id, "email");
+    else if (name.size() >= 5 && folded.find(name) != std::string::npos)
+      out.emplace_back(p.id, "name");
+  }
+  return out;
+}
+
 std::int64_t Store::add_consent(const ConsentRow& c, const std::string& actor,
                                 const std::string& source) {
   db_.prepare(

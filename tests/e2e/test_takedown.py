@@ -215,6 +215,25 @@ class TakedownByAdministrator(TakedownCase):
         self.assertTrue(any("a été retirée" in str(m["Subject"]) for m in done))
 
 
+    def test_a_person_named_by_the_agent_is_taken_down_when_consent_ends(self):
+        r = self.relais
+        code, out, err = r.ctl("--json", "consent", "add", "--name", "Éloïse Garnier", "--from",
+                               "2026-01-01", "--until", "2030-12-31")
+        self.assertEqual(code, 0, err)
+        consent = json.loads(out)["id"]
+        ref = self.submit(subject="Remise des prix", text="Remise des prix du concours.\n"
+                          "Personnes : ÉLOÏSE GARNIER (autorisation annuelle)\nAuteur : service com",
+                          attachments=[(photo("home.jpg"), "image/jpeg", "prix.jpg")])
+        r.decide(self.referent_token(ref), "approve")
+        r.wait_state(ref, "published")
+        other = self.publish(photo("fruits.jpg"), subject="Marché")
+        code, out, err = r.ctl("--json", "consent", "revoke", str(consent))
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["requests"], [ref])
+        r.wait_state(ref, "taken_down")
+        self.assertEqual(r.state_of(other), "published")
+
+
 class TakedownBadInput(TakedownCase):
     def test_no_text_at_all(self):
         r = self.relais
