@@ -1,5 +1,7 @@
 // Classification order matters: automatic mail is never answered, whatever it claims to be.
 #include "daemon/inbound_policy.hpp"
+
+#include <fmt/format.h>
 #include "workflow/ascii.hpp"
 
 #include <algorithm>
@@ -17,6 +19,8 @@ std::string_view to_string(InboundKind k) {
       return "reply";
     case InboundKind::takedown:
       return "takedown";
+    case InboundKind::case_reply:
+      return "case_reply";
     case InboundKind::refused:
       return "refused";
     case InboundKind::automatic:
@@ -46,22 +50,24 @@ bool sender_allowed(std::string_view address, const std::vector<std::string>& al
   return false;
 }
 
-std::optional<std::string> reference_in(std::string_view subject) {
-  static const std::regex kRef(R"((?:^|[^A-Za-z0-9])(PUB-\d{4}-\d{4,})(?![0-9]))",
-                               std::regex::icase);
+std::optional<std::string> reference_in(std::string_view subject, std::string_view prefix) {
+  const std::regex ref(fmt::format(R"((?:^|[^A-Za-z0-9])({}-\d{{4}}-\d{{4,}})(?![0-9]))", prefix),
+                       std::regex::icase);
   std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_search(subject.begin(), subject.end(), m, kRef))
+  if (!std::regex_search(subject.begin(), subject.end(), m, ref))
     return std::nullopt;
-  std::string ref = m[1].str();
-  std::transform(ref.begin(), ref.end(), ref.begin(),
+  std::string found = m[1].str();
+  std::transform(found.begin(), found.end(), found.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return ref;
+  return found;
 }
 
 InboundKind classify(const InboundFacts& f, std::string_view takedown_address,
                      const std::vector<std::string>& allowed_senders) {
   if (f.envelope_from.empty() || f.automatic)
     return InboundKind::automatic;
+  if (f.in_case_thread && !f.in_known_thread)
+    return InboundKind::case_reply;
   const std::string takedown = lower(takedown_address);
   const bool to_takedown = std::any_of(f.recipients.begin(), f.recipients.end(),
                                        [&](const std::string& r) { return lower(r) == takedown; });

@@ -2,6 +2,8 @@
 // part runs on the writer; the I/O thread only awaits both.
 #include "daemon/intake.hpp"
 
+#include "workflow/ascii.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
@@ -152,8 +154,23 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
             thread_request = r->id;
         }
       }
-      InboundFacts facts{env.mail_from, env.recipients, m.from_address, email::is_automatic(m),
-                         thread_request.has_value()};
+      // A takedown requester answering our mail: by the thread, or by the case's reference in
+      // the subject when the mail comes from the requester's own address.
+      std::optional<std::int64_t> thread_case = store.case_of_thread(m.in_reply_to);
+      for (auto it = m.references.rbegin(); !thread_case && it != m.references.rend(); ++it)
+        thread_case = store.case_of_thread(*it);
+      if (!thread_case) {
+        if (auto ref = reference_in(m.subject, "DI")) {
+          if (auto c = store.find_case(*ref); c && relais::iequals(c->requester, m.from_address))
+            thread_case = c->id;
+        }
+      }
+      InboundFacts facts{env.mail_from,
+                         env.recipients,
+                         m.from_address,
+                         email::is_automatic(m),
+                         thread_request.has_value(),
+                         thread_case.has_value()};
       const auto kind = classify(facts, cfg.mail.takedown_address, cfg.mail.allowed_senders);
       in.kind = std::string(to_string(kind));
 
@@ -170,7 +187,8 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
           ++s_.metrics.mail_refused;
           spdlog::info("intake refused sender not allowed sha256={}", p.sha256.substr(0, 12));
           return {250, "2.0.0 Ok: the sender will be told why"};
-        case InboundKind::takedown: {
+        case InboundKind::takedown:
+        case InboundKind::case_reply: {
           store.insert_inbound(in);
           workflow::CaseDraft draft;
           draft.origin = "mail";
@@ -185,8 +203,12 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
           draft.source = "mail:" + m.message_id;
           for (const auto& a : p.attachments)
             draft.evidence.push_back({a.sha256, a.content_type, a.filename, a.size, a.hashes});
-          auto opened = s_.cases.open(store, draft, at);
           ++s_.metrics.mail_accepted;
+          if (kind == InboundKind::case_reply) {
+            if (auto c = s_.cases.requester_wrote(store, *thread_case, draft, at))
+              return {250, "2.0.0 Ok: added to " + c->reference};
+          }
+          auto opened = s_.cases.open(store, draft, at);
           return {250, "2.0.0 Ok: " + opened.takedown.reference};
         }
         case InboundKind::reply: {

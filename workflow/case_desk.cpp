@@ -25,8 +25,11 @@ struct CaseStep {
 };
 
 // The case's life as data, read `from + event = to` (SPEC section 2).
-constexpr std::array<CaseStep, 12> kCaseSteps{{
-    {C::received, "matched", C::matched},             // certain match, or one to confirm
+constexpr std::array<CaseStep, 15> kCaseSteps{{
+    {C::received, "matched", C::matched},   // certain match, or one to confirm
+    {C::unmatched, "matched", C::matched},  // a certain match in what the requester sent later
+    {C::executed, "matched", C::matched},
+    {C::answered, "matched", C::matched},
     {C::received, "unmatched", C::unmatched},         // only uncertain candidates, or none
     {C::unmatched, "removal_confirmed", C::matched},  // the referent picked a candidate
     {C::matched, "removal_confirmed", C::matched},
@@ -338,6 +341,72 @@ std::variant<TakedownCase, std::string> CaseDesk::confirm_email(Store& store,
   if (c.state == C::received) {
     mail(store, c, "takedown_ack", "requester", at);
     send_to_referent(store, c, actor, "link", at);
+  }
+  return *store.load_case(c.id);
+}
+
+std::optional<TakedownCase> CaseDesk::requester_wrote(Store& store, std::int64_t case_id,
+                                                      const CaseDraft& more, TimePoint at) {
+  auto loaded = store.load_case(case_id);
+  if (!loaded || loaded->state == C::closed || loaded->erased_at)
+    return std::nullopt;
+  TakedownCase c = *loaded;
+  const std::string added = more.subject.empty() ? more.text : more.subject + "\n\n" + more.text;
+  if (!added.empty())
+    c.text += "\n\n---\n" + added;
+  c.email_confirmed = true;  // our mail reached the address and it answered
+  note(store, c, "requester_wrote", more.actor, more.source,
+       fmt::format("{{\"evidence\":{}}}", more.evidence.size()), at);
+
+  int position = static_cast<int>(store.case_evidence(c.id).size());
+  for (const auto& ev : more.evidence) {
+    MediaRow row{0, c.id, position, ev.sha256, ev.content_type, ev.filename, ev.size, ev.hashes};
+    store.insert_case_evidence(c.id, position, row, position < settings_.max_attachments);
+    ++position;
+  }
+  CaseDraft probe = more;
+  probe.requester = c.requester;
+  probe.requests.clear();  // a message names requests by reference or URL, never directly
+  const MatchSettings ms{settings_.match_distance, settings_.match_distance + 8,
+                         settings_.max_attachments};
+  const auto known = store.case_matches(c.id);
+  std::vector<CaseMatch> fresh;
+  for (auto& m : find_matches(store, probe, ms)) {
+    const bool seen = std::any_of(known.begin(), known.end(), [&](const CaseMatch& k) {
+      return k.request_id == m.request_id && (k.certain || !m.certain);
+    });
+    if (seen)
+      continue;
+    m.case_id = c.id;
+    m.id = store.insert_case_match(m);
+    fresh.push_back(m);
+  }
+  const bool any_certain =
+      std::any_of(fresh.begin(), fresh.end(), [](const CaseMatch& m) { return m.certain; });
+  log()->info("case requester wrote case={} evidence={} new_candidates={} certain={}", c.reference,
+              more.evidence.size(), fresh.size(), any_certain);
+  const bool was_received = c.state == C::received;
+  if (was_received)
+    mail(store, c, "takedown_ack", "requester", at);
+  if (any_certain && c.state != C::matched)
+    move(store, c, C::matched, "matched", more.actor, more.source,
+         fmt::format("{{\"certain\":{},\"automatic\":{}}}", fresh.size(), settings_.automatic), at);
+  if (any_certain && settings_.automatic) {
+    for (const auto& m : fresh) {
+      if (m.certain)
+        execute(store, c, m, "relais:automatic", "case:" + c.reference, at);
+    }
+  }
+  if (c.state == C::received) {  // a form case whose address is now confirmed
+    send_to_referent(store, c, more.actor, more.source, at);
+  } else {
+    mail(store, c, "takedown_referent", "referent", at);
+  }
+  if (any_certain) {
+    for (const auto& m : fresh) {
+      if (m.certain)
+        request_progressed(store, m.request_id, at);
+    }
   }
   return *store.load_case(c.id);
 }

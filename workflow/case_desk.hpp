@@ -45,12 +45,12 @@ struct CaseDraft {
 };
 
 struct CaseSettings {
-  bool automatic = true;                      // takedown.automatic
-  int deadline_days = 30;                     // takedown.deadline_days
-  int reminder_days = 7;                      // takedown.reminder_days
-  int match_distance = 10;                    // takedown.match_distance
-  int max_attachments = 20;                   // takedown.max_attachments
-  std::chrono::hours link_ttl{168};           // workflow.link_ttl_hours
+  bool automatic = true;             // takedown.automatic
+  int deadline_days = 30;            // takedown.deadline_days
+  int reminder_days = 7;             // takedown.reminder_days
+  int match_distance = 10;           // takedown.match_distance
+  int max_attachments = 20;          // takedown.max_attachments
+  std::chrono::hours link_ttl{168};  // workflow.link_ttl_hours
 };
 
 struct Opened {
@@ -85,6 +85,13 @@ class CaseDesk {
   // Called after a request's channel was removed (or the request changed state): moves
   // every case waiting on it to `executed` once all its requests are removed everywhere.
   void request_progressed(Store& store, std::int64_t request_id, TimePoint at);
+
+  // The requester wrote again in the thread of a case (more text, another photo): the
+  // evidence joins the case, what the new message names is matched, a certain match is removed
+  // as at opening (automatic) and the referent is told in every case. Writing from the
+  // address confirms it. nullopt for a closed case (the caller opens a new one).
+  std::optional<TakedownCase> requester_wrote(Store& store, std::int64_t case_id,
+                                              const CaseDraft& more, TimePoint at);
 
   // A case timer fired (reminders, deadline, closing).
   void timer_fired(Store& store, const CaseTimerRow& timer, TimePoint at);

@@ -179,6 +179,8 @@ class Store {
   std::int64_t insert_case(const TakedownCase& c);
   std::optional<TakedownCase> load_case(std::int64_t id);
   std::optional<TakedownCase> find_case(std::string_view id_or_reference);
+  // The case whose requester's first mail had that Message-ID.
+  std::optional<std::int64_t> case_of_thread(std::string_view message_id);
   std::vector<TakedownCase> list_cases(std::optional<CaseState> state, int limit);
   // Compare-and-set on version: false when the stored version is not c.version - 1.
   bool save_case(const TakedownCase& c);

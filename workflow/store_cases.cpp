@@ -128,6 +128,16 @@ std::vector<TakedownCase> Store::list_cases(std::optional<CaseState> state, int 
   return out;
 }
 
+std::optional<std::int64_t> Store::case_of_thread(std::string_view message_id) {
+  if (message_id.empty())
+    return std::nullopt;
+  auto s = db_.prepare("SELECT id FROM takedown_cases WHERE thread_id = ? ORDER BY id LIMIT 1");
+  s.bind_all(message_id);
+  if (!s.step())
+    return std::nullopt;
+  return s.int64(0);
+}
+
 bool Store::save_case(const TakedownCase& c) {
   db_.prepare(
          "UPDATE takedown_cases SET state = ?, version = ?, requester = ?, requester_name = ?, "

@@ -135,3 +135,28 @@ TEST_CASE("InboundKind names") {
   CHECK(to_string(InboundKind::refused) == "refused");
   CHECK(to_string(InboundKind::automatic) == "automatic");
 }
+
+TEST_CASE("reference_in with another prefix finds a takedown case") {
+  CHECK(reference_in("Re: Votre demande DI-2026-0007 a bien été reçue", "DI") == "DI-2026-0007");
+  CHECK(reference_in("Re: di-2026-0007", "DI") == "DI-2026-0007");
+  CHECK_FALSE(reference_in("Re: PUB-2026-0007", "DI"));
+  CHECK_FALSE(reference_in("Re: DI-2026-0007", "PUB"));
+  CHECK_FALSE(reference_in("MEDI-2026-0007", "DI"));
+}
+
+TEST_CASE("classify: a takedown requester answering us joins the case, from anywhere") {
+  auto f = facts("habitant@exterieur.net");  // to the submission address, unknown domain
+  f.in_case_thread = true;
+  CHECK(classify(f, "droit-image@example.org", kAllowed) == InboundKind::case_reply);
+  auto g = facts("habitant@exterieur.net", {"droit-image@example.org"});
+  g.in_case_thread = true;
+  CHECK(classify(g, "droit-image@example.org", kAllowed) == InboundKind::case_reply);
+  auto h = facts("habitant@exterieur.net");
+  h.in_case_thread = true;
+  h.automatic = true;  // an out-of-office answer to our acknowledgement
+  CHECK(classify(h, "droit-image@example.org", kAllowed) == InboundKind::automatic);
+  auto agent = facts("agent@example.org");  // the agent answering the "taken down" mail
+  agent.in_known_thread = true;
+  agent.in_case_thread = true;
+  CHECK(classify(agent, "droit-image@example.org", kAllowed) == InboundKind::reply);
+}

@@ -184,6 +184,33 @@ class Takedown(TakedownCase):
         self.assertEqual(again.status, 409, again)
 
 
+    def test_the_requester_answers_with_the_post_address(self):
+        r = self.relais
+        ref = self.publish(photo("building.jpg"))
+        unrelated = photo("starry_night.jpg", 900)
+        case_ref, _ = self.ask_removal("Je suis sur une de vos photos, merci de la retirer.",
+                                       [(unrelated, "image/jpeg", "moi.jpg")])
+        self.wait_case(case_ref, {"unmatched"})
+        ack = r.wait_mail(to=OUTSIDER, subject_has=case_ref)[0]
+        url = r.query("SELECT url FROM request_channels rc JOIN requests q ON q.id = rc.request_id "
+                      "WHERE q.reference = ?", ref)[0]["url"]
+        # Answering our acknowledgement, which comes from the submission address: the mail
+        # joins the case instead of being refused as from an unknown sender.
+        answer = harness.make_mail(subject="Re: " + str(ack["Subject"]), sender=OUTSIDER,
+                                   to=str(ack["From"]), attachments=[],
+                                   text=f"C'est cette publication : {url}\nMerci.",
+                                   headers={"In-Reply-To": ack["Message-ID"],
+                                            "References": ack["Message-ID"]})
+        since = time.monotonic()
+        code, reply = r.send(answer, rcpt=[harness.SUBMISSION])
+        self.assertEqual(code, 250, reply)
+        self.assertIn("added to " + case_ref, reply)
+        self.wait_removed(ref, since)
+        self.assert_removed_everywhere(ref, case_ref)
+        self.assertEqual(r.query("SELECT count(*) AS n FROM takedown_cases")[0]["n"], 1)
+        self.assertEqual(r.mails(to=OUTSIDER, subject_has="refus"), [])
+
+
 class TakedownByAdministrator(TakedownCase):
     def test_relaisctl_takedown_with_the_daemon_running(self):
         r = self.relais

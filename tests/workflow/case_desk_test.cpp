@@ -250,6 +250,64 @@ TEST_CASE("a form request with nothing certain waits for its address to be confi
   CHECK(contains(f.mails(), "takedown_referent"));
 }
 
+TEST_CASE("the requester writes again: a reference in the new mail removes the publication") {
+  Fixture f;
+  auto a = f.published(1);
+  auto b = f.published(0xF0F0F0F0F0F0F0F0ull);
+  auto opened = f.desk.open(*f.store, f.draft("Je suis sur une photo."), kNow);
+  REQUIRE(opened.takedown.state == CaseState::unmatched);
+
+  CaseDraft more = f.draft("Pardon, c'est " + b.reference + ".");
+  more.subject = "Re: votre demande";
+  auto after = f.desk.requester_wrote(*f.store, opened.takedown.id, more, kNow + 1h);
+  REQUIRE(after);
+  CHECK(after->state == CaseState::matched);
+  CHECK(after->text.find(b.reference) != std::string::npos);
+  CHECK(f.store->load_request(b.id)->state == State::taken_down);
+  CHECK(f.store->load_request(a.id)->state == State::published);
+  f.remove_site(b);
+  CHECK(f.store->load_case(opened.takedown.id)->state == CaseState::executed);
+  CHECK(contains(f.mails(), "takedown_done"));
+  bool wrote = false;
+  for (const auto& row : f.store->audit_rows(std::nullopt, opened.takedown.id))
+    wrote = wrote || row.event == "requester_wrote";
+  CHECK(wrote);
+
+  // Writing again names nothing new: the referent is told, nothing else moves.
+  const auto before = f.mails().size();
+  after = f.desk.requester_wrote(*f.store, opened.takedown.id, f.draft("Merci !"), kNow + 2h);
+  REQUIRE(after);
+  CHECK(after->state == CaseState::executed);
+  CHECK(f.mails().size() == before + 1);
+  CHECK(f.mails().back().find("takedown_referent") != std::string::npos);
+}
+
+TEST_CASE("the requester writes to a form case: the address is confirmed by the answer") {
+  Fixture f;
+  f.published(1);
+  CaseDraft d = f.draft("Je suis sur une photo.");
+  d.origin = "form";
+  d.email_confirmed = false;
+  auto opened = f.desk.open(*f.store, d, kNow);
+  REQUIRE(opened.takedown.state == CaseState::received);
+  auto after = f.desk.requester_wrote(*f.store, opened.takedown.id, f.draft("Voici."), kNow);
+  REQUIRE(after);
+  CHECK(after->email_confirmed);
+  CHECK(after->state == CaseState::unmatched);
+  CHECK(contains(f.mails(), "takedown_ack"));
+  CHECK(contains(f.mails(), "takedown_referent"));
+}
+
+TEST_CASE("a closed case is not reopened by a late mail") {
+  Fixture f;
+  auto opened = f.desk.open(*f.store, f.draft("Je suis sur une photo."), kNow);
+  auto c = *f.store->load_case(opened.takedown.id);
+  c.state = CaseState::closed;
+  c.version += 1;
+  REQUIRE(f.store->save_case(c));
+  CHECK_FALSE(f.desk.requester_wrote(*f.store, c.id, f.draft("Encore moi."), kNow + 1h));
+}
+
 TEST_CASE("automatic removal can be turned off: certain matches then wait for the referent") {
   Fixture f;
   CaseSettings s;
