@@ -4,9 +4,12 @@ through the whole path (SMTP, referent's link, site); the other 980 requests and
 media rows are seeded straight into SQLite while the daemon is stopped. Then, one at a time,
 a takedown mail arrives from an outside address with a resized (800 px) and recompressed
 (quality 70) copy of a target photo, and the time from the SMTP `250` to the photo's files and
-page entry being gone from var/site/ is measured.
+page entry being gone from var/site/ is measured. The clock starts when the DATA command's
+`250` is read (before QUIT), and each case first checks that the page and files are there.
 Usage: /usr/bin/python3 bench/takedown_latency.py PATH/TO/relaisd [REPO_ROOT] [--count N]"""
 
+import email.policy
+import email.utils
 import os
 import random
 import sqlite3
@@ -34,6 +37,29 @@ def convert(src, *args):
     with tempfile.NamedTemporaryFile(suffix=".jpg") as out:
         subprocess.run(["convert", src, *args, out.name], check=True, timeout=60)
         return open(out.name, "rb").read()
+
+
+def send_timed(r, msg):
+    """Sends msg over SMTP; returns (code, text, monotonic time the DATA answer was read).
+    harness.Relais.send returns only after QUIT, which would start the clock late."""
+    data = msg.as_bytes(policy=email.policy.SMTP)
+    with r.smtp() as s:
+        s.ehlo()
+        code, text = s.mail(email.utils.parseaddr(str(msg["From"]))[1])
+        assert code == 250, text
+        code, text = s.rcpt(email.utils.parseaddr(str(msg["To"]))[1])
+        assert code in (250, 251), text
+        code, text = s.data(data)
+        t = time.monotonic()
+    return code, text.decode(errors="replace"), t
+
+
+def on_site(site, slug):
+    """(page entry present, media files present) for the entry `slug` in var/site/."""
+    with open(os.path.join(site, "index.html"), encoding="utf-8") as fh:
+        page = fh.read()
+    media = [x for x in os.listdir(os.path.join(site, "media")) if x.startswith(slug + "-")]
+    return slug in page, bool(media)
 
 
 def seed(db_path, published, media_so_far):
@@ -116,15 +142,13 @@ def main():
             msg = harness.make_mail(subject="Retrait d'une photo", text="Je suis sur cette photo.",
                                     sender="habitant@exterieur.net", to="droit-image@example.org",
                                     attachments=[(copy, "image/jpeg", "capture.jpg")])
-            code, reply = r.send(msg)
-            t0 = time.monotonic()
-            assert code == 250, reply
             slug = ref.lower()
+            if on_site(site, slug) != (True, True):
+                raise SystemExit(f"{ref}: page entry or media files missing before the takedown")
+            code, reply, t0 = send_timed(r, msg)
+            assert code == 250, reply
             while True:
-                with open(os.path.join(site, "index.html"), encoding="utf-8") as fh:
-                    page = fh.read()
-                media = [x for x in os.listdir(os.path.join(site, "media")) if x.startswith(slug + "-")]
-                if slug not in page and not media:
+                if on_site(site, slug) == (False, False):
                     break
                 if time.monotonic() - t0 > 30:
                     raise SystemExit(f"{ref} not removed after 30 s\n" + r.log_tail())
