@@ -254,17 +254,7 @@ boost::asio::awaitable<HttpResponse> revoke(Services& s, const HttpRequest& req,
     auto r = revoke_consent(store, s.cases, id, std::string(trim(reason)), actor, "api", at);
     if (auto* refusal = std::get_if<std::string>(&r))
       throw std::invalid_argument(*refusal);
-    const auto& done = std::get<RevokedConsent>(r);
-    json::array requests;
-    for (const auto& ref : done.requests)
-      requests.emplace_back(ref);
-    out.body = json::object{
-        {"consent", id},
-        {"revoked_at", iso_utc(at)},
-        {"case", done.takedown ? json::value(done.takedown->reference) : nullptr},
-        {"case_state",
-         done.takedown ? json::value(workflow::to_string(done.takedown->state)) : nullptr},
-        {"requests", std::move(requests)}};
+    out.body = revoked_json(id, at, std::get<RevokedConsent>(r));
     return out;
   };
   try {

@@ -195,6 +195,18 @@ std::variant<RevokedConsent, std::string> revoke_consent(Store& store, workflow:
   return out;
 }
 
+json::object revoked_json(std::int64_t id, TimePoint at, const RevokedConsent& revoked) {
+  json::array requests;
+  for (const auto& r : revoked.requests)
+    requests.emplace_back(r);
+  const auto& c = revoked.takedown;
+  return {{"consent", id},
+          {"revoked_at", iso_utc(at)},
+          {"case", c ? json::value(c->reference) : nullptr},
+          {"case_state", c ? json::value(workflow::to_string(c->state)) : nullptr},
+          {"requests", std::move(requests)}};
+}
+
 std::string consent_status(const ConsentRow& c, TimePoint now) {
   if (c.revoked_at)
     return "revoked";

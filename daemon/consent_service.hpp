@@ -68,6 +68,10 @@ std::variant<RevokedConsent, std::string> revoke_consent(
     workflow::Store& store, workflow::CaseDesk& desk, std::int64_t id, const std::string& reason,
     const std::string& actor, const std::string& source, workflow::TimePoint now);
 
+// {"consent", "revoked_at", "case", "case_state", "requests"}: relaisctl --json and the API.
+boost::json::object revoked_json(std::int64_t id, workflow::TimePoint at,
+                                 const RevokedConsent& revoked);
+
 // active, not yet valid, expired or revoked.
 std::string consent_status(const workflow::ConsentRow& c, workflow::TimePoint now);
 

@@ -196,13 +196,7 @@ int ctl_audit(const Config& config, const CtlArgs& args, const CtlOptions& opts,
     }
     csv = format && *format == "csv";
   }
-  auto opened = open_store_for_reading(config);
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return 1;
-  }
-  return guarded(err, [&] {
-    Store& store = **opened;
+  return with_store_for_reading(config, err, [&](Store& store) {
     return what == "verify" ? verify(store, *p, out) : export_rows(store, *p, csv, out, err);
   });
 }

@@ -69,48 +69,32 @@ int no_request(std::ostream& err, std::string_view id) {
 // One referent event on one request, in one transaction; prints the outcome.
 int act(const Config& config, std::string_view id, Event event, const CtlParsed& p,
         std::ostream& out, std::ostream& err) {
-  auto opened = open_store_for_writing(config);
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return 1;
-  }
-  Store& store = **opened;
-  return guarded(err, [&] {
-    store.begin();
-    try {
-      const auto request = store.find_request(id);
-      if (!request) {
-        store.rollback();
-        return no_request(err, id);
-      }
-      workflow::Engine engine(make_policy(config));
-      const auto handled = engine.handle(store, request->id, event);
-      if (!handled.applied) {
-        store.rollback();
-        err << fmt::format("refused: {}: {} (nothing changed)\n", request->reference,
-                           handled.refusal);
-        return 1;
-      }
-      store.commit();
-      const Request& after = *handled.request;
-      if (p.json) {
-        print_json(out, request_json(after));
-      } else {
-        out << fmt::format("{}: {} -> {}\n", after.reference, workflow::to_string(request->state),
-                           workflow::to_string(after.state));
-        if (after.publish_at && event.kind == EventKind::approve) {
-          std::string names;
-          for (const auto& c : after.channels)
-            names += (names.empty() ? "" : ", ") + c.channel;
-          out << fmt::format("publish at {} ({}) on {}\n", format_local(*after.publish_at, "en"),
-                             config.general.timezone, names.empty() ? "-" : names);
-        }
-      }
-      return 0;
-    } catch (...) {
-      store.rollback();
-      throw;
+  return with_store_for_writing(config, out, err, [&](Store& store, std::ostream& result) {
+    const auto request = store.find_request(id);
+    if (!request)
+      return no_request(err, id);
+    workflow::Engine engine(make_policy(config));
+    const auto handled = engine.handle(store, request->id, event);
+    if (!handled.applied) {
+      err << fmt::format("refused: {}: {} (nothing changed)\n", request->reference,
+                         handled.refusal);
+      return 1;
     }
+    const Request& after = *handled.request;
+    if (p.json) {
+      print_json(result, request_json(after));
+    } else {
+      result << fmt::format("{}: {} -> {}\n", after.reference, workflow::to_string(request->state),
+                            workflow::to_string(after.state));
+      if (after.publish_at && event.kind == EventKind::approve) {
+        std::string names;
+        for (const auto& c : after.channels)
+          names += (names.empty() ? "" : ", ") + c.channel;
+        result << fmt::format("publish at {} ({}) on {}\n", format_local(*after.publish_at, "en"),
+                              config.general.timezone, names.empty() ? "-" : names);
+      }
+    }
+    return 0;
   });
 }
 
@@ -174,13 +158,8 @@ int ctl_list(const Config& config, const CtlArgs& args, const CtlOptions& opts, 
       return 2;
     }
   }
-  auto opened = open_store_for_reading(config);
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return 1;
-  }
-  return guarded(err, [&] {
-    const auto requests = (*opened)->list_requests(state, limit);
+  return with_store_for_reading(config, err, [&](Store& store) {
+    const auto requests = store.list_requests(state, limit);
     if (p->json) {
       json::array a;
       for (const auto& r : requests)
@@ -198,13 +177,7 @@ int ctl_show(const Config& config, const CtlArgs& args, const CtlOptions& opts, 
   auto p = parse_ctl_args("show", args, {}, opts, err);
   if (!p || !one_positional("show", *p, "one ID", err))
     return 2;
-  auto opened = open_store_for_reading(config);
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return 1;
-  }
-  return guarded(err, [&] {
-    Store& store = **opened;
+  return with_store_for_reading(config, err, [&](Store& store) {
     const auto r = store.find_request(p->positional[0]);
     if (!r)
       return no_request(err, p->positional[0]);
@@ -277,13 +250,8 @@ int ctl_quarantine(const Config& config, const CtlArgs& args, const CtlOptions& 
     err << "relaisctl quarantine: expected `quarantine list`\n";
     return 2;
   }
-  auto opened = open_store_for_reading(config);
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return 1;
-  }
-  return guarded(err, [&] {
-    const auto rows = (*opened)->list_quarantine();
+  return with_store_for_reading(config, err, [&](Store& store) {
+    const auto rows = store.list_quarantine();
     if (p->json) {
       json::array a;
       for (const auto& q : rows)

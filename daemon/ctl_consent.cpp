@@ -114,48 +114,34 @@ int add(const Config& config, const CtlParsed& p, const CtlOptions& opts, std::o
     return 2;
   }
   auto& in = std::get<CheckedConsent>(checked);
-  auto opened = open_store_for_writing(config);
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return 1;
-  }
-  if (evidence) {
-    auto stored = store_evidence(config, *evidence);
-    if (!stored) {
-      err << "relaisctl consent add: " << stored.error().message << '\n';
-      return 1;
-    }
-    in.input.evidence_sha256 = *stored;
-    in.input.evidence_name = evidence->filename().string();
-  }
-  Store& store = **opened;
   const auto now = now_of(opts);
   const std::string actor = opts.actor.empty() ? "cli" : opts.actor;
-  return guarded(err, [&] {
-    store.begin();
-    try {
-      auto result = record_consent(store, in, kFlags, actor, "cli", now);
-      if (const auto* refusal = std::get_if<std::string>(&result)) {
-        store.rollback();
-        err << "relaisctl consent add: " << *refusal << '\n';
+  return with_store_for_writing(config, out, err, [&](Store& store, std::ostream& result) {
+    if (evidence) {  // the file first: a failed commit leaves an orphan, never a row without it
+      auto stored = store_evidence(config, *evidence);
+      if (!stored) {
+        err << "relaisctl consent add: " << stored.error().message << '\n';
         return 1;
       }
-      store.commit();
-      const auto& r = std::get<RecordedConsent>(result);
-      const auto& c = r.consent;
-      if (p.json) {
-        print_json(out, consent_json(c, r.person, r.request_reference, now));
-      } else {
-        out << fmt::format("consent {} recorded: {} (person {}{}), {}{}\n", c.id,
-                           terminal_text(r.person.name, 80), r.person.id,
-                           r.new_person ? ", new" : "", covers(c, r.request_reference),
-                           c.minor ? ", minor" : "");
-      }
-      return 0;
-    } catch (...) {
-      store.rollback();
-      throw;
+      in.input.evidence_sha256 = *stored;
+      in.input.evidence_name = evidence->filename().string();
     }
+    auto recorded = record_consent(store, in, kFlags, actor, "cli", now);
+    if (const auto* refusal = std::get_if<std::string>(&recorded)) {
+      err << "relaisctl consent add: " << *refusal << '\n';
+      return 1;
+    }
+    const auto& r = std::get<RecordedConsent>(recorded);
+    const auto& c = r.consent;
+    if (p.json) {
+      print_json(result, consent_json(c, r.person, r.request_reference, now));
+    } else {
+      result << fmt::format("consent {} recorded: {} (person {}{}), {}{}\n", c.id,
+                            terminal_text(r.person.name, 80), r.person.id,
+                            r.new_person ? ", new" : "", covers(c, r.request_reference),
+                            c.minor ? ", minor" : "");
+    }
+    return 0;
   });
 }
 
@@ -165,13 +151,7 @@ int list(const Config& config, const CtlParsed& p, const CtlOptions& opts, std::
     err << "relaisctl consent list: takes no arguments\n";
     return 2;
   }
-  auto opened = open_store_for_reading(config);
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return 1;
-  }
-  return guarded(err, [&] {
-    Store& store = **opened;
+  return with_store_for_reading(config, err, [&](Store& store) {
     const auto now = now_of(opts);
     const auto consents = store.list_consents(std::nullopt);
     json::array a;
@@ -219,55 +199,30 @@ int revoke(const Config& config, const CtlParsed& p, const CtlOptions& opts, std
                        kTextMax);
     return 2;
   }
-  auto opened = open_store_for_writing(config);
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return 1;
-  }
-  Store& store = **opened;
   const auto now = now_of(opts);
   const std::string actor = opts.actor.empty() ? "cli" : opts.actor;
-  return guarded(err, [&] {
-    store.begin();
-    try {
-      workflow::Engine engine(make_policy(config));
-      workflow::CaseDesk desk(engine, make_case_settings(config));
-      auto result = revoke_consent(store, desk, id, reason ? *reason : "", actor, "cli", now);
-      if (const auto* refusal = std::get_if<std::string>(&result)) {
-        store.rollback();
-        err << fmt::format("refused: {} (nothing changed)\n", *refusal);
-        return 1;
-      }
-      const auto& revoked = std::get<RevokedConsent>(result);
-      const auto& opened_case = revoked.takedown;
-      const auto& refs = revoked.requests;
-      store.commit();
-      if (p.json) {
-        json::array requests;
-        for (const auto& r : refs)
-          requests.emplace_back(r);
-        print_json(
-            out, json::object{
-                     {"consent", id},
-                     {"revoked_at", iso_utc(now)},
-                     {"case", opened_case ? json::value(opened_case->reference) : nullptr},
-                     {"case_state",
-                      opened_case ? json::value(workflow::to_string(opened_case->state)) : nullptr},
-                     {"requests", requests}});
-      } else if (opened_case) {
-        std::string list;
-        for (const auto& r : refs)
-          list += (list.empty() ? "" : ", ") + r;
-        out << fmt::format("consent {} revoked; case {} opened ({}) for {}\n", id,
-                           opened_case->reference, workflow::to_string(opened_case->state), list);
-      } else {
-        out << fmt::format("consent {} revoked; nothing it covered is live\n", id);
-      }
-      return 0;
-    } catch (...) {
-      store.rollback();
-      throw;
+  return with_store_for_writing(config, out, err, [&](Store& store, std::ostream& result) {
+    workflow::Engine engine(make_policy(config));
+    workflow::CaseDesk desk(engine, make_case_settings(config));
+    auto outcome = revoke_consent(store, desk, id, reason ? *reason : "", actor, "cli", now);
+    if (const auto* refusal = std::get_if<std::string>(&outcome)) {
+      err << fmt::format("refused: {} (nothing changed)\n", *refusal);
+      return 1;
     }
+    const auto& revoked = std::get<RevokedConsent>(outcome);
+    if (p.json) {
+      print_json(result, revoked_json(id, now, revoked));
+    } else if (revoked.takedown) {
+      std::string list;
+      for (const auto& r : revoked.requests)
+        list += (list.empty() ? "" : ", ") + r;
+      result << fmt::format("consent {} revoked; case {} opened ({}) for {}\n", id,
+                            revoked.takedown->reference,
+                            workflow::to_string(revoked.takedown->state), list);
+    } else {
+      result << fmt::format("consent {} revoked; nothing it covered is live\n", id);
+    }
+    return 0;
   });
 }
 

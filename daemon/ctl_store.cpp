@@ -2,6 +2,10 @@
 // and with permanent when SQLite cannot open it (permissions, a damaged file).
 #include "daemon/ctl_store.hpp"
 
+#include <sstream>
+
+#include "daemon/ctl_args.hpp"
+
 #include <fmt/format.h>
 
 namespace relais::daemon {
@@ -40,6 +44,44 @@ Result<std::unique_ptr<workflow::Store>> open_store_for_reading(const Config& co
 
 Result<std::unique_ptr<workflow::Store>> open_store_for_writing(const Config& config) {
   return open_store(config, workflow::Database::Mode::read_write);
+}
+
+int with_store_for_reading(const Config& config, std::ostream& err,
+                           const std::function<int(workflow::Store&)>& body) {
+  auto opened = open_store_for_reading(config);
+  if (!opened) {
+    err << opened.error().message << '\n';
+    return 1;
+  }
+  return guarded(err, [&] { return body(**opened); });
+}
+
+int with_store_for_writing(const Config& config, std::ostream& out, std::ostream& err,
+                           const std::function<int(workflow::Store&, std::ostream&)>& body) {
+  auto opened = open_store_for_writing(config);
+  if (!opened) {
+    err << opened.error().message << '\n';
+    return 1;
+  }
+  workflow::Store& store = **opened;
+  std::ostringstream result;
+  const int code = guarded(err, [&] {
+    store.begin();
+    try {
+      const int c = body(store, result);
+      if (c == 0)
+        store.commit();
+      else
+        store.rollback();
+      return c;
+    } catch (...) {
+      store.rollback();
+      throw;
+    }
+  });
+  if (code == 0)
+    out << result.str();
+  return code;
 }
 
 }  // namespace relais::daemon

@@ -42,64 +42,49 @@ int ctl_takedown(const Config& config, const CtlArgs& args, const CtlOptions& op
       return 2;
     }
   }
-  auto opened = open_store_for_writing(config);
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return 1;
-  }
-  Store& store = **opened;
   const auto now = now_of(opts);
   const std::string actor = opts.actor.empty() ? "cli" : opts.actor;
-  return guarded(err, [&] {
-    store.begin();
-    try {
-      const auto request = store.find_request(id);
-      if (!request) {
-        store.rollback();
-        err << "no request " << terminal_text(id, 80) << '\n';
-        return 1;
-      }
-      if (!workflow::is_live(request->state)) {
-        store.rollback();
-        err << fmt::format(
-            "refused: {} is {}; only a scheduled or published request can be "
-            "taken down (nothing changed)\n",
-            request->reference, workflow::to_string(request->state));
-        return 1;
-      }
-      workflow::CaseDraft draft;
-      draft.origin = "cli";
-      draft.requester = requester;
-      draft.email_confirmed = true;  // typed by the administrator, who vouches for it
-      draft.language = config.general.language;
-      draft.subject = fmt::format("Retrait de {}", request->reference);
-      draft.text = reason ? *reason : std::string();
-      draft.actor = actor;
-      draft.source = "cli";
-      draft.requests = {request->id};
-      workflow::Engine engine(make_policy(config));
-      workflow::CaseDesk desk(engine, make_case_settings(config));
-      const auto result = desk.open(store, draft, now);
-      store.commit();
-      const auto after = store.load_request(request->id);
-      const auto& c = result.takedown;
-      if (opts.json) {
-        print_json(out, json::object{{"case", c.reference},
-                                     {"case_state", workflow::to_string(c.state)},
-                                     {"request", request_json(*after)}});
-      } else {
-        out << fmt::format("case {} opened ({}); {}: {} -> {}\n", c.reference,
-                           workflow::to_string(c.state), request->reference,
-                           workflow::to_string(request->state), workflow::to_string(after->state));
-        if (!config.takedown.automatic)
-          out << "takedown.automatic is off: the referent confirms the removal from the case "
-                 "mail\n";
-      }
-      return 0;
-    } catch (...) {
-      store.rollback();
-      throw;
+  return with_store_for_writing(config, out, err, [&](Store& store, std::ostream& result) {
+    const auto request = store.find_request(id);
+    if (!request) {
+      err << "no request " << terminal_text(id, 80) << '\n';
+      return 1;
     }
+    if (!workflow::is_live(request->state)) {
+      err << fmt::format(
+          "refused: {} is {}; only a scheduled or published request can be "
+          "taken down (nothing changed)\n",
+          request->reference, workflow::to_string(request->state));
+      return 1;
+    }
+    workflow::CaseDraft draft;
+    draft.origin = "cli";
+    draft.requester = requester;
+    draft.email_confirmed = true;  // typed by the administrator, who vouches for it
+    draft.language = config.general.language;
+    draft.subject = fmt::format("Retrait de {}", request->reference);
+    draft.text = reason ? *reason : std::string();
+    draft.actor = actor;
+    draft.source = "cli";
+    draft.requests = {request->id};
+    workflow::Engine engine(make_policy(config));
+    workflow::CaseDesk desk(engine, make_case_settings(config));
+    const auto opened = desk.open(store, draft, now);
+    const auto after = store.load_request(request->id);
+    const auto& c = opened.takedown;
+    if (opts.json) {
+      print_json(result, json::object{{"case", c.reference},
+                                      {"case_state", workflow::to_string(c.state)},
+                                      {"request", request_json(*after)}});
+    } else {
+      result << fmt::format("case {} opened ({}); {}: {} -> {}\n", c.reference,
+                            workflow::to_string(c.state), request->reference,
+                            workflow::to_string(request->state), workflow::to_string(after->state));
+      if (!config.takedown.automatic)
+        result << "takedown.automatic is off: the referent confirms the removal from the case "
+                  "mail\n";
+    }
+    return 0;
   });
 }
 
