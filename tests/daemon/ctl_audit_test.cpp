@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "ctl_fixture.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/ctl_audit.hpp"
 #include "daemon/ctl_commands.hpp"
@@ -28,32 +29,12 @@ namespace {
 
 const TimePoint kNow = TimePoint(1'790'000'000'042ms);  // 2026-09-21T14:13:20.042Z
 
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
+using relais::daemon::test::Run;
 
-struct Fixture {
-  fs::path dir;
-  Config config;
-  CtlOptions opts;
+struct Fixture : relais::daemon::test::CtlConfigFixture {
   std::int64_t request = 0, other = 0, case_id = 0;
 
-  Fixture() {
-    static int counter = 0;
-    dir = fs::temp_directory_path() / fmt::format("relais-ctl-audit-{}-{}", ::getpid(), counter++);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    auto loaded = load_config_string(embedded_default_config(), embedded_default_name);
-    REQUIRE(std::holds_alternative<Config>(loaded));
-    config = std::get<Config>(loaded);
-    config.general.state_dir = dir.string();
-    opts.actor = "cli:test";
-    opts.now = kNow;
-    set_local_zone(config.general.timezone);
-    populate();
-  }
-  ~Fixture() { fs::remove_all(dir); }
+  Fixture() : CtlConfigFixture(kNow) { populate(); }
 
   static Event event(EventKind k, TimePoint at) {
     Event e;
@@ -102,15 +83,6 @@ struct Fixture {
     row.at = kNow + 4ms;
     store.append_audit(row);
     store.commit();
-  }
-
-  Run run(CtlArgs args) {
-    std::ostringstream out, err;
-    Run r;
-    r.code = run_ctl(config, args, opts, out, err);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
   }
 
   std::vector<AuditRow> rows(std::optional<std::int64_t> req, std::optional<std::int64_t> c) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "ctl_fixture.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/ctl_commands.hpp"
 #include "daemon/ctl_render.hpp"
@@ -25,37 +26,10 @@ namespace json = boost::json;
 
 namespace {
 
-const TimePoint kNow = TimePoint(1'790'000'000'000ms);  // 2026-09-21T14:13:20Z
+using relais::daemon::test::kNow;
+using relais::daemon::test::Run;
 
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
-
-// A temporary state directory with the embedded default configuration pointing at it.
-struct Fixture {
-  fs::path dir;
-  Config config;
-  CtlOptions opts;
-
-  Fixture() {
-    static int counter = 0;
-    dir = fs::temp_directory_path() /
-          ("relais-ctl-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    auto loaded = load_config_string(embedded_default_config(), embedded_default_name);
-    REQUIRE(std::holds_alternative<Config>(loaded));
-    config = std::get<Config>(loaded);
-    config.general.state_dir = dir.string();
-    opts.actor = "cli:test";
-    opts.now = kNow;
-    set_local_zone(config.general.timezone);
-  }
-  ~Fixture() { fs::remove_all(dir); }
-
-  fs::path db() const { return dir / "relais.db"; }
-
+struct Fixture : relais::daemon::test::CtlConfigFixture {
   // A migrated store holding one request awaiting approval (with a warning and a photo), one
   // in needs_changes, and one quarantined message.
   void populate() {
@@ -102,15 +76,6 @@ struct Fixture {
     e.actor = "test";
     e.source = "unit";
     return e;
-  }
-
-  Run run(CtlArgs args) {
-    std::ostringstream out, err;
-    Run r;
-    r.code = run_ctl(config, args, opts, out, err);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
   }
 
   Request load(std::int64_t id) {

@@ -33,13 +33,14 @@ inline bool contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-struct CtlStoreFixture {
+// A temporary state directory with the embedded default configuration pointing at it, and
+// relaisctl run in-process at `now`.
+struct CtlConfigFixture {
   fs::path dir;
   Config config;
   CtlOptions opts;
-  std::int64_t first = 0, second = 0, third = 0;
 
-  CtlStoreFixture() {
+  explicit CtlConfigFixture(TimePoint now = kNow) {
     static int counter = 0;
     dir = fs::temp_directory_path() / fmt::format("relais-ctl-{}-{}", ::getpid(), counter++);
     fs::remove_all(dir);
@@ -49,8 +50,30 @@ struct CtlStoreFixture {
     config = std::get<Config>(loaded);
     config.general.state_dir = dir.string();
     opts.actor = "cli:test";
-    opts.now = kNow;
+    opts.now = now;
     set_local_zone(config.general.timezone);
+  }
+  ~CtlConfigFixture() { fs::remove_all(dir); }
+  CtlConfigFixture(const CtlConfigFixture&) = delete;
+  CtlConfigFixture& operator=(const CtlConfigFixture&) = delete;
+
+  fs::path db() const { return dir / "relais.db"; }
+
+  Run run(CtlArgs args) {
+    std::ostringstream out, err;
+    Run r;
+    r.code = run_ctl(config, args, opts, out, err);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+  }
+};
+
+// Three requests published on `site`.
+struct CtlStoreFixture : CtlConfigFixture {
+  std::int64_t first = 0, second = 0, third = 0;
+
+  CtlStoreFixture() {
     Store store(dir / "relais.db", Database::Mode::read_write);
     store.migrate();
     Engine engine(make_policy(config));
@@ -60,7 +83,6 @@ struct CtlStoreFixture {
     third = published(store, engine);
     store.commit();
   }
-  ~CtlStoreFixture() { fs::remove_all(dir); }
 
   static Event event(EventKind k) {
     Event e;
@@ -85,15 +107,6 @@ struct CtlStoreFixture {
       REQUIRE(engine.handle(store, id, event(k)).applied);
     }
     return id;
-  }
-
-  Run run(CtlArgs args) {
-    std::ostringstream out, err;
-    Run r;
-    r.code = run_ctl(config, args, opts, out, err);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
   }
 
   std::unique_ptr<Store> store() {
