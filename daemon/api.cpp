@@ -24,6 +24,8 @@ namespace {
 
 const ConsentFieldNames kFields{"name", "email", "request", "from", "until", "note"};
 constexpr std::string_view kConsents = "/api/v1/consents";
+constexpr std::string_view kTryLater =
+    "the store is busy or failing; nothing was changed, try again";
 
 TimePoint now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
@@ -59,7 +61,15 @@ std::optional<std::string> base64_decode(std::string_view in) {
     if (c != '\n' && c != '\r' && c != ' ' && c != '\t')
       clean.push_back(c);
   }
-  if (clean.size() % 4 != 0)
+  // Standard alphabet only, padding only at the end: OpenSSL would stop quietly at a '-'
+  // (base64url) and store a truncated file.
+  const auto pad = clean.find('=');
+  if (clean.size() % 4 != 0 ||
+      clean.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
+          std::string::npos ||
+      (pad != std::string::npos &&
+       (clean.size() - pad > 2 || clean.find_first_not_of('=', pad) != std::string::npos)))
     return std::nullopt;
   std::string out(clean.size() / 4 * 3 + 3, '\0');
   EVP_ENCODE_CTX* ctx = EVP_ENCODE_CTX_new();
@@ -75,6 +85,9 @@ std::optional<std::string> base64_decode(std::string_view in) {
   if (!ok)
     return std::nullopt;
   out.resize(static_cast<std::size_t>(n + m));
+  const std::size_t padding = pad == std::string::npos ? 0 : clean.size() - pad;
+  if (out.size() != clean.size() / 4 * 3 - padding)
+    return std::nullopt;
   return out;
 }
 
@@ -219,6 +232,9 @@ boost::asio::awaitable<HttpResponse> add_consent(Services& s, const HttpRequest&
     co_return res;
   } catch (const std::invalid_argument& refusal) {
     co_return api_error(http::status::unprocessable_entity, refusal.what());
+  } catch (const std::exception& e) {
+    spdlog::error("api consent not recorded error=\"{}\"", e.what());
+    co_return api_error(http::status::service_unavailable, kTryLater);
   }
 }
 
@@ -268,6 +284,9 @@ boost::asio::awaitable<HttpResponse> revoke(Services& s, const HttpRequest& req,
     co_return json_answer(http::status::ok, out.body);
   } catch (const std::invalid_argument& refusal) {
     co_return api_error(http::status::conflict, refusal.what());
+  } catch (const std::exception& e) {
+    spdlog::error("api consent not revoked consent={} error=\"{}\"", id, e.what());
+    co_return api_error(http::status::service_unavailable, kTryLater);
   }
 }
 
@@ -331,8 +350,8 @@ boost::asio::awaitable<HttpResponse> route_api(Services& s, std::string path,
 BodyLimits with_api_limits(BodyLimits base, Services& s) {
   auto inner = base.limit_for;
   base.limit_for = [inner, &s](const HttpRequestHeader& h) -> std::optional<std::uint64_t> {
-    if (h.method() == http::verb::post && h.target().starts_with(kConsents) &&
-        !h.target().ends_with("/revoke")) {
+    if (s.api_tokens.enabled() && h.method() == http::verb::post &&
+        h.target().starts_with(kConsents) && !h.target().ends_with("/revoke")) {
       // base64 is 4/3 of the file, plus the other fields.
       return static_cast<std::uint64_t>(s.config.mail.max_message_bytes) / 3 * 4 + 64 * 1024;
     }

@@ -304,7 +304,8 @@ boost::asio::awaitable<HttpResponse> route_approval_link(ApprovalPages& pages, s
     const std::string tail = rest.substr(slash);
     if (get && tail.starts_with("/m/") && tail.size() > 3 && tail.size() < 8 &&
         tail.find_first_not_of("0123456789", 3) == std::string::npos) {
-      auto answer = co_await pages.media(token, std::stoi(tail.substr(3)));
+      const int position = std::stoi(tail.substr(3));
+      auto answer = co_await pages.media(token, position);
       co_return answer;
     }
     co_return plain(http::status::not_found, "Not found\n");

@@ -75,7 +75,10 @@ int with_store_for_writing(const Config& config, std::ostream& out, std::ostream
         store.rollback();
       return c;
     } catch (...) {
-      store.rollback();
+      try {
+        store.rollback();
+      } catch (...) {  // SQLite may have rolled back already (a failed COMMIT): keep the cause
+      }
       throw;
     }
   });

@@ -156,21 +156,30 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
       }
       // A takedown requester answering our mail: by the thread, or by the case's reference in
       // the subject when the mail comes from the requester's own address.
-      std::optional<std::int64_t> thread_case = store.case_of_thread(m.in_reply_to);
-      for (auto it = m.references.rbegin(); !thread_case && it != m.references.rend(); ++it)
-        thread_case = store.case_of_thread(*it);
-      if (!thread_case) {
+      std::optional<std::int64_t> found_case = store.case_of_thread(m.in_reply_to);
+      for (auto it = m.references.rbegin(); !found_case && it != m.references.rend(); ++it)
+        found_case = store.case_of_thread(*it);
+      if (!found_case) {
         if (auto ref = reference_in(m.subject, "DI")) {
-          if (auto c = store.find_case(*ref); c && relais::iequals(c->requester, m.from_address))
-            thread_case = c->id;
+          if (auto c = store.find_case(*ref))
+            found_case = c->id;
         }
+      }
+      // Only the requester writes into their case (someone in copy of the first mail, or
+      // quoting a case number, opens a case of their own). The header From can be forged:
+      // it never confirms an address, only the confirmation link does.
+      std::int64_t thread_case = 0;
+      if (found_case) {
+        auto c = store.load_case(*found_case);
+        if (c && relais::iequals(c->requester, m.from_address))
+          thread_case = c->id;
       }
       InboundFacts facts{env.mail_from,
                          env.recipients,
                          m.from_address,
                          email::is_automatic(m),
                          thread_request.has_value(),
-                         thread_case.has_value()};
+                         thread_case != 0};
       const auto kind = classify(facts, cfg.mail.takedown_address, cfg.mail.allowed_senders);
       in.kind = std::string(to_string(kind));
 
@@ -205,7 +214,7 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
             draft.evidence.push_back({a.sha256, a.content_type, a.filename, a.size, a.hashes});
           ++s_.metrics.mail_accepted;
           if (kind == InboundKind::case_reply) {
-            if (auto c = s_.cases.requester_wrote(store, *thread_case, draft, at))
+            if (auto c = s_.cases.requester_wrote(store, thread_case, draft, at))
               return {250, "2.0.0 Ok: added to " + c->reference};
           }
           auto opened = s_.cases.open(store, draft, at);

@@ -354,7 +354,6 @@ std::optional<TakedownCase> CaseDesk::requester_wrote(Store& store, std::int64_t
   const std::string added = more.subject.empty() ? more.text : more.subject + "\n\n" + more.text;
   if (!added.empty())
     c.text += "\n\n---\n" + added;
-  c.email_confirmed = true;  // our mail reached the address and it answered
   note(store, c, "requester_wrote", more.actor, more.source,
        fmt::format("{{\"evidence\":{}}}", more.evidence.size()), at);
 
@@ -386,7 +385,7 @@ std::optional<TakedownCase> CaseDesk::requester_wrote(Store& store, std::int64_t
   log()->info("case requester wrote case={} evidence={} new_candidates={} certain={}", c.reference,
               more.evidence.size(), fresh.size(), any_certain);
   const bool was_received = c.state == C::received;
-  if (was_received)
+  if (was_received && any_certain)
     mail(store, c, "takedown_ack", "requester", at);
   if (any_certain && c.state != C::matched)
     move(store, c, C::matched, "matched", more.actor, more.source,
@@ -397,11 +396,10 @@ std::optional<TakedownCase> CaseDesk::requester_wrote(Store& store, std::int64_t
         execute(store, c, m, "relais:automatic", "case:" + c.reference, at);
     }
   }
-  if (c.state == C::received) {  // a form case whose address is now confirmed
-    send_to_referent(store, c, more.actor, more.source, at);
-  } else {
+  // A form case whose address is not confirmed yet keeps waiting for the link (the From of a
+  // mail proves nothing); what it sent is kept and matched again then.
+  if (c.state != C::received)
     mail(store, c, "takedown_referent", "referent", at);
-  }
   if (any_certain) {
     for (const auto& m : fresh) {
       if (m.certain)

@@ -88,8 +88,9 @@ class CaseDesk {
 
   // The requester wrote again in the thread of a case (more text, another photo): the
   // evidence joins the case, what the new message names is matched, a certain match is removed
-  // as at opening (automatic) and the referent is told in every case. Writing from the
-  // address confirms it. nullopt for a closed case (the caller opens a new one).
+  // as at opening (automatic) and the referent is told, except for a form case whose address
+  // is still unconfirmed (a mail's From proves nothing; the link does). nullopt for a closed
+  // case (the caller opens a new one).
   std::optional<TakedownCase> requester_wrote(Store& store, std::int64_t case_id,
                                               const CaseDraft& more, TimePoint at);
 

@@ -118,6 +118,12 @@ class Api(RelaisTestCase):
             (dict(body={"name": "A", "request": "1", "evidence": {"name": "f.pdf",
                                                                    "content_base64": "@@@"}}),
              400, "not base64"),
+            (dict(body={"name": "A", "request": "1", "evidence": {"name": "f.pdf",
+                                                                   "content_base64": "QUJD-EVG"}}),
+             400, "not base64"),  # base64url: OpenSSL would stop at the '-'
+            (dict(body={"name": "A", "request": "1", "evidence": {"name": "f.pdf",
+                                                                   "content_base64": "QU=JDRVZH"}}),
+             400, "not base64"),
             (dict(body={"name": "A", "request": "1", "evidence": "f.pdf"}), 400, "content_base64"),
             (dict(body={"name": "A", "request": "PUB-2026-0099"}), 422, "no request PUB-2026-0099"),
         ]

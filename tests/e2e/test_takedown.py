@@ -209,6 +209,13 @@ class Takedown(TakedownCase):
         self.assert_removed_everywhere(ref, case_ref)
         self.assertEqual(r.query("SELECT count(*) AS n FROM takedown_cases")[0]["n"], 1)
         self.assertEqual(r.mails(to=OUTSIDER, subject_has="refus"), [])
+        # Someone else quoting the case number does not write into it: a case of their own.
+        stranger = harness.make_mail(subject="Re: " + case_ref, sender="autre@ailleurs.net",
+                                     to=TAKEDOWN, attachments=[], text="Moi aussi, retirez-la.")
+        code, reply = r.send(stranger)
+        self.assertEqual(code, 250, reply)
+        self.assertNotIn(case_ref, reply)
+        self.assertEqual(r.query("SELECT count(*) AS n FROM takedown_cases")[0]["n"], 2)
 
 
 class TakedownByAdministrator(TakedownCase):

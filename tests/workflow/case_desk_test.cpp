@@ -282,9 +282,10 @@ TEST_CASE("the requester writes again: a reference in the new mail removes the p
   CHECK(f.mails().back().find("takedown_referent") != std::string::npos);
 }
 
-TEST_CASE("the requester writes to a form case: the address is confirmed by the answer") {
+TEST_CASE("a mail to an unconfirmed form case confirms nothing and troubles no referent") {
   Fixture f;
   f.published(1);
+  auto b = f.published(0xF0F0F0F0F0F0F0F0ull);
   CaseDraft d = f.draft("Je suis sur une photo.");
   d.origin = "form";
   d.email_confirmed = false;
@@ -292,10 +293,17 @@ TEST_CASE("the requester writes to a form case: the address is confirmed by the 
   REQUIRE(opened.takedown.state == CaseState::received);
   auto after = f.desk.requester_wrote(*f.store, opened.takedown.id, f.draft("Voici."), kNow);
   REQUIRE(after);
-  CHECK(after->email_confirmed);
-  CHECK(after->state == CaseState::unmatched);
+  CHECK_FALSE(after->email_confirmed);
+  CHECK(after->state == CaseState::received);
+  CHECK(!contains(f.mails(), "takedown_referent"));
+  CHECK(!contains(f.mails(), "takedown_ack"));
+  // A certain match needs no confirmation, as at opening.
+  after = f.desk.requester_wrote(*f.store, opened.takedown.id, f.draft("C'est " + b.reference),
+                                 kNow + 1min);
+  REQUIRE(after);
+  CHECK(after->state == CaseState::matched);
+  CHECK(f.store->load_request(b.id)->state == State::taken_down);
   CHECK(contains(f.mails(), "takedown_ack"));
-  CHECK(contains(f.mails(), "takedown_referent"));
 }
 
 TEST_CASE("a closed case is not reopened by a late mail") {
