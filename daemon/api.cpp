@@ -253,8 +253,10 @@ boost::asio::awaitable<HttpResponse> revoke(Services& s, const HttpRequest& req,
   }
   if (auto problem = string_field(o, "reason", reason))
     co_return api_error(http::status::bad_request, *problem);
-  if (reason.size() > 5000)
-    co_return api_error(http::status::bad_request, "reason is longer than 5000 bytes");
+  if (reason.size() > kConsentTextMax) {
+    co_return api_error(http::status::bad_request,
+                        fmt::format("reason is longer than {} bytes", kConsentTextMax));
+  }
   const std::string actor = "api:" + token.name;
   struct Outcome {
     http::status status = http::status::ok;

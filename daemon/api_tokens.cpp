@@ -98,8 +98,8 @@ std::optional<ApiToken> ApiTokens::find(std::string_view authorization) const {
   const auto presented = workflow::sha256_hex(trim(authorization.substr(7)));
   std::optional<ApiToken> found;
   for (const auto& t : tokens_) {  // every one compared: the time does not tell which matched
-    if (CRYPTO_memcmp(t.sha256.data(), presented.data(), presented.size()) == 0 &&
-        t.sha256.size() == presented.size())
+    if (t.sha256.size() == presented.size() &&
+        CRYPTO_memcmp(t.sha256.data(), presented.data(), presented.size()) == 0)
       found = t;
   }
   return found;

@@ -23,7 +23,6 @@ using workflow::TimePoint;
 namespace {
 
 constexpr std::size_t kNameMax = 200;
-constexpr std::size_t kTextMax = 5000;
 
 bool has_control(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
@@ -116,8 +115,8 @@ std::variant<CheckedConsent, std::string> check_consent_input(const ConsentInput
     if (*out.until <= *out.from)
       return names.until + " is before " + names.from;
   }
-  if (a.note.size() > kTextMax)
-    return fmt::format("{} is longer than {} bytes", names.note, kTextMax);
+  if (a.note.size() > kConsentTextMax)
+    return fmt::format("{} is longer than {} bytes", names.note, kConsentTextMax);
   return out;
 }
 

@@ -16,6 +16,9 @@
 
 namespace relais::daemon {
 
+// The longest note or revocation reason, in bytes.
+inline constexpr std::size_t kConsentTextMax = 5000;
+
 // What a caller calls each field, for its error sentences ("--name" or "name").
 struct ConsentFieldNames {
   std::string name, email, request, from, until, note;

@@ -28,13 +28,10 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using workflow::ConsentRow;
 using workflow::ConsentScope;
-using workflow::PersonRow;
 using workflow::Store;
 using workflow::TimePoint;
 
 namespace {
-
-constexpr std::size_t kTextMax = 5000;
 
 const ConsentFieldNames kFlags{"--name", "--email", "--request", "--from", "--until", "--note"};
 
@@ -194,9 +191,9 @@ int revoke(const Config& config, const CtlParsed& p, const CtlOptions& opts, std
     return 2;
   }
   const auto* reason = value_of(p, "--reason");
-  if (reason && (is_blank(*reason) || reason->size() > kTextMax)) {
+  if (reason && (is_blank(*reason) || reason->size() > kConsentTextMax)) {
     err << fmt::format("relaisctl consent revoke: --reason must be 1 to {} bytes of text\n",
-                       kTextMax);
+                       kConsentTextMax);
     return 2;
   }
   const auto now = now_of(opts);

@@ -72,6 +72,15 @@ class TakedownCase(RelaisTestCase):
             time.sleep(0.02)
         return time.monotonic() - since
 
+    def open_unmatched_case(self):
+        """Publishes a photo, then asks for the removal of an unrelated one: (ref, case_ref)."""
+        ref = self.publish(photo("building.jpg"))
+        unrelated = photo("starry_night.jpg", 900)
+        case_ref, _ = self.ask_removal("Je suis sur une de vos photos, merci de la retirer.",
+                                       [(unrelated, "image/jpeg", "moi.jpg")])
+        self.wait_case(case_ref, {"unmatched"})
+        return ref, case_ref
+
     def case(self, case_ref):
         rows = self.relais.query("SELECT * FROM takedown_cases WHERE reference = ?", case_ref)
         self.assertEqual(len(rows), 1)
@@ -150,11 +159,7 @@ class Takedown(TakedownCase):
 
     def test_unmatched_photo_goes_to_the_referent(self):
         r = self.relais
-        ref = self.publish(photo("building.jpg"))
-        unrelated = photo("starry_night.jpg", 900)
-        case_ref, _ = self.ask_removal("Je suis sur une de vos photos, merci de la retirer.",
-                                       [(unrelated, "image/jpeg", "moi.jpg")])
-        self.wait_case(case_ref, {"unmatched"})
+        ref, case_ref = self.open_unmatched_case()
         mail = r.wait_mail(to=REFERENT, subject_has=case_ref)[0]
         body = text_of(mail)
         self.assertIn(ref, body)  # the candidates: here, the recent publications
@@ -186,11 +191,7 @@ class Takedown(TakedownCase):
 
     def test_the_requester_answers_with_the_post_address(self):
         r = self.relais
-        ref = self.publish(photo("building.jpg"))
-        unrelated = photo("starry_night.jpg", 900)
-        case_ref, _ = self.ask_removal("Je suis sur une de vos photos, merci de la retirer.",
-                                       [(unrelated, "image/jpeg", "moi.jpg")])
-        self.wait_case(case_ref, {"unmatched"})
+        ref, case_ref = self.open_unmatched_case()
         ack = r.wait_mail(to=OUTSIDER, subject_has=case_ref)[0]
         url = r.query("SELECT url FROM request_channels rc JOIN requests q ON q.id = rc.request_id "
                       "WHERE q.reference = ?", ref)[0]["url"]
