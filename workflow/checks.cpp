@@ -1,4 +1,5 @@
 // Findings are in French: they go to the agent as they are (the mail templates frame them).
+// Each says what is wrong and how to fix it, in one or two sentences.
 #include "workflow/checks.hpp"
 
 #include <algorithm>
@@ -6,50 +7,52 @@
 
 #include <fmt/format.h>
 
+#include "workflow/check_stages.hpp"
+#include "workflow/declaration.hpp"
+
 namespace relais::workflow {
 
 bool is_publishable_media(std::string_view t) {
-  static constexpr std::array<std::string_view, 7> kTypes{
-      "image/jpeg", "image/png", "image/webp",     "image/heic",
-      "image/heif", "video/mp4", "video/quicktime"};
+  static constexpr std::array<std::string_view, 8> kTypes{
+      "image/jpeg", "image/png", "image/webp",      "image/heic",
+      "image/heif", "video/mp4", "video/quicktime", "video/webm"};
   return std::find(kTypes.begin(), kTypes.end(), t) != kTypes.end();
 }
 
-std::vector<Finding> run_checks(const CheckInput& in) {
+std::optional<ElectionPeriod> parse_period(std::string_view text) {
+  const auto slash = text.find('/');
+  if (slash != 10 || text.size() != 21 || text[4] != '-' || text[15] != '-')
+    return std::nullopt;
+  const auto first = parse_event_date(text.substr(0, slash));
+  const auto last = parse_event_date(text.substr(slash + 1));
+  if (!first || !last || std::chrono::sys_days(*last) < std::chrono::sys_days(*first))
+    return std::nullopt;
+  return ElectionPeriod{std::chrono::sys_days(*first), std::chrono::sys_days(*last)};
+}
+
+bool in_election_period(const std::vector<ElectionPeriod>& periods, TimePoint at) {
+  const auto day = std::chrono::floor<std::chrono::days>(at);
+  return std::any_of(periods.begin(), periods.end(),
+                     [&](const ElectionPeriod& p) { return day >= p.first && day <= p.last; });
+}
+
+bool overridable(std::string_view code) {
+  return code != "media.taken_down";
+}
+
+std::vector<Finding> run_checks(const CheckInput& in, const CheckPolicy& policy) {
   std::vector<Finding> out;
-  if (in.text.size() < 10) {
-    out.push_back({"text.missing", Severity::blocking,
-                   "Le message ne contient pas de texte de présentation : ajoutez quelques "
-                   "phrases qui disent de quel événement il s'agit (quoi, où, quand)."});
-  }
-  const auto usable = std::count_if(in.media.begin(), in.media.end(), [](const MediaFacts& m) {
-    return is_publishable_media(m.content_type);
-  });
-  if (usable == 0) {
-    out.push_back({"media.missing", Severity::warning,
-                   "Aucune photo ni vidéo n'est jointe : la publication sera sans image."});
-  }
-  for (const auto& m : in.media) {
-    if (!is_publishable_media(m.content_type)) {
-      out.push_back({"media.unsupported", Severity::warning,
-                     fmt::format("La pièce jointe « {} » ({}) n'est pas une photo ou une vidéo "
-                                 "publiable ; elle est conservée mais ne sera pas publiée.",
-                                 m.filename, m.content_type)});
-    }
-  }
-  for (const auto& m : in.media) {
-    if (!m.blocked_by.empty()) {
-      out.push_back({"media.taken_down", Severity::blocking,
-                     fmt::format("La photo « {} » a été retirée à la suite de la demande de "
-                                 "retrait {} (droit à l'image) : elle ne peut plus être publiée. "
-                                 "Retirez-la de votre envoi.",
-                                 m.filename, m.blocked_by)});
-    }
-  }
-  if (usable > 0 && in.author.empty()) {
-    out.push_back({"author.missing", Severity::warning,
-                   "L'auteur des photos n'est pas indiqué : ajoutez une ligne « Auteur : Prénom "
-                   "Nom » pour que la photo soit créditée."});
+  check_stages::text_findings(in, policy, out);
+  check_stages::media_findings(in, policy, out);
+  check_stages::people_findings(in, out);
+  // The referent's overrides: the finding stays visible, as information, with the reason.
+  for (auto& f : out) {
+    auto it = std::find_if(in.overrides.begin(), in.overrides.end(),
+                           [&](const FindingOverride& o) { return o.code == f.code; });
+    if (it == in.overrides.end() || !overridable(f.code))
+      continue;
+    f.severity = Severity::info;
+    f.message += fmt::format(" (Levé par le référent : {}.)", it->reason);
   }
   return out;
 }

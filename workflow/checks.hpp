@@ -1,13 +1,18 @@
-// The checks stage: pure functions from what was submitted (text, fields, media facts) and the
-// policy to findings, each with a sentence the agent understands. This first version checks
-// what needs no image decoding: a context text, the author credit, usable attachments. The
-// image, consent and discretion checks (issue 4) join here.
+// The checks stage: pure functions from what was submitted (text, declaration, facts measured
+// on each file) and the policy to findings, each a French sentence that tells the agent what to
+// fix. Measuring the files (decoding, faces, video probe) is the caller's job, on the worker
+// pool; nothing here decodes, reads a file or looks at a clock.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "workflow/image_analysis.hpp"
+#include "workflow/lexicon.hpp"
 #include "workflow/request.hpp"
+#include "workflow/video_probe.hpp"
 
 namespace relais::workflow {
 
@@ -16,17 +21,49 @@ struct MediaFacts {
   std::string content_type;
   std::int64_t size = 0;
   std::string blocked_by = {};  // reference of the takedown case that bars this file, if any
+  std::optional<ImageAnalysis> image = {};  // an image that decoded
+  std::optional<VideoInfo> video = {};      // a video that could be read
+  std::string unreadable = {};              // why a photo or video could not be read
+};
+
+// A pre-election period: political terms are blocking and approvals need a confirmation.
+struct ElectionPeriod {
+  std::chrono::sys_days first;
+  std::chrono::sys_days last;  // inclusive
+};
+
+struct CheckPolicy {
+  int min_short_side = 1080;
+  double blur_threshold = 30;  // variance of the Laplacian at kAnalysisSide
+  int late_days = 30;          // material sent this long after the event is late
+  std::vector<ElectionPeriod> election_periods = {};
+  std::vector<Lexicon> lexicons = {};
 };
 
 struct CheckInput {
   std::string text;
   std::string author;
-  std::vector<MediaFacts> media;
+  Declaration declaration = {};
+  std::vector<MediaFacts> media = {};
+  std::vector<std::string> channel_types = {};    // of the channels the request would go to
+  std::vector<std::string> consented_names = {};  // named people with a valid registry consent
+  std::vector<FindingOverride> overrides = {};
+  TimePoint submitted_at = {};
+  TimePoint now = {};
 };
 
-std::vector<Finding> run_checks(const CheckInput& input);
+std::vector<Finding> run_checks(const CheckInput& input, const CheckPolicy& policy = {});
 
 // Whether relais can publish a file of this type (images and videos the SPEC lists).
 bool is_publishable_media(std::string_view content_type);
+
+// "2026-02-16/2026-03-22" (first and last day, first <= last); nullopt otherwise.
+std::optional<ElectionPeriod> parse_period(std::string_view text);
+
+// Whether `at` falls in one of the periods.
+bool in_election_period(const std::vector<ElectionPeriod>& periods, TimePoint at);
+
+// Finding codes the referent may not lift: a photo barred by a takedown stays barred.
+bool overridable(std::string_view code);
 
 }  // namespace relais::workflow

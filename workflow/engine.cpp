@@ -106,8 +106,8 @@ Handled Engine::commit_outcome(Store& store, const Request& before, const Event&
   }
   store.append_transition({0, after.id, std::string(to_string(before.state)),
                            std::string(to_string(after.state)), std::string(to_string(event.kind)),
-                           event.actor, event.source, detail_of(event), event.at, "", "", "transition",
-                           std::nullopt});
+                           event.actor, event.source, detail_of(event), event.at, "", "",
+                           "transition", std::nullopt});
   if (before.state != after.state || !outcome.timers.empty()) {
     store.replace_timers(after.id, outcome.timers);
   }

@@ -22,10 +22,13 @@ struct Event {
   std::string post_url;  // channel_published
   std::string reason;    // reject, request_changes, channel_failed, takedown, withdraw
 
-  std::vector<Finding> findings;        // checks_done
-  std::vector<std::string> channels;    // approve: chosen channels (empty: the proposed ones)
-  std::optional<TimePoint> publish_at;  // approve: chosen time (empty: policy delay)
-  std::optional<std::string> text;      // approve: edited text; agent_replied: new text
+  std::vector<Finding> findings;           // checks_done
+  std::vector<std::string> channels;       // approve: chosen channels (empty: the proposed ones)
+  std::optional<TimePoint> publish_at;     // approve: chosen time (empty: policy delay)
+  std::optional<std::string> text;         // approve: edited text; agent_replied: new text
+  std::optional<std::string> author;       // agent_replied: the photos' author, when given
+  std::optional<Declaration> declaration;  // agent_replied: its non-empty fields replace
+  std::string finding_code;                // override_finding: the finding lifted (reason above)
 };
 
 }  // namespace relais::workflow

@@ -22,6 +22,25 @@ struct Finding {
   bool operator==(const Finding&) const = default;
 };
 
+// What the agent said beside the text, as written (read_body_fields or the completion form);
+// declaration.hpp interprets it.
+struct Declaration {
+  std::string people;      // "Léa Dupont, Marc Martin (mineur)", or "aucune personne identifiable"
+  std::string consent;     // "formulaires signés joints", "oui", "autorisation parentale"...
+  std::string event_date;  // "2026-03-14" or "14/03/2026"
+  std::vector<std::string> networks;  // channels wished, lower case
+  bool operator==(const Declaration&) const = default;
+};
+
+// The referent lifted a finding (by its code) for this request, with a reason.
+struct FindingOverride {
+  std::string code;
+  std::string reason;
+  std::string actor;
+  TimePoint at{};
+  bool operator==(const FindingOverride&) const = default;
+};
+
 struct ChannelPost {
   std::string channel;  // [channels.NAME]
   ChannelStatus status = ChannelStatus::pending;
@@ -46,6 +65,8 @@ struct Request {
   std::optional<TimePoint> publish_at;
   std::vector<ChannelPost> channels;
   std::vector<Finding> findings;
+  Declaration declaration;
+  std::vector<FindingOverride> overrides;
   std::string note;  // the referent's last note (changes asked, rejection reason)
   TimePoint created_at{};
   TimePoint updated_at{};

@@ -26,11 +26,12 @@ constexpr Names<State, 13> kStateNames{{
     {State::failed, "failed"},
 }};
 
-constexpr Names<EventKind, 17> kEventNames{{
+constexpr Names<EventKind, 18> kEventNames{{
     {EventKind::submitted, "submitted"},
     {EventKind::checks_started, "checks_started"},
     {EventKind::checks_done, "checks_done"},
     {EventKind::agent_replied, "agent_replied"},
+    {EventKind::override_finding, "override_finding"},
     {EventKind::approve, "approve"},
     {EventKind::request_changes, "request_changes"},
     {EventKind::reject, "reject"},

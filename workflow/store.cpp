@@ -48,9 +48,69 @@ std::vector<Finding> findings_from_json(const std::string& s) {
   return out;
 }
 
+std::string declaration_to_json(const Declaration& d) {
+  boost::json::array networks;
+  for (const auto& n : d.networks)
+    networks.emplace_back(n);
+  return boost::json::serialize(boost::json::object{{"people", d.people},
+                                                    {"consent", d.consent},
+                                                    {"event_date", d.event_date},
+                                                    {"networks", std::move(networks)}});
+}
+
+std::string text_of(const boost::json::object& o, std::string_view key) {
+  auto* p = o.if_contains(key);
+  return p && p->is_string() ? std::string(p->as_string()) : std::string();
+}
+
+Declaration declaration_from_json(const std::string& s) {
+  Declaration d;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(s, ec);
+  if (ec || !v.is_object())
+    return d;
+  const auto& o = v.as_object();
+  d.people = text_of(o, "people");
+  d.consent = text_of(o, "consent");
+  d.event_date = text_of(o, "event_date");
+  if (auto* n = o.if_contains("networks"); n && n->is_array()) {
+    for (const auto& item : n->as_array())
+      if (item.is_string())
+        d.networks.emplace_back(item.as_string());
+  }
+  return d;
+}
+
+std::string overrides_to_json(const std::vector<FindingOverride>& overrides) {
+  boost::json::array a;
+  for (const auto& o : overrides) {
+    a.push_back(
+        {{"code", o.code}, {"reason", o.reason}, {"actor", o.actor}, {"at", to_millis(o.at)}});
+  }
+  return boost::json::serialize(a);
+}
+
+std::vector<FindingOverride> overrides_from_json(const std::string& s) {
+  std::vector<FindingOverride> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(s, ec);
+  if (ec || !v.is_array())
+    return out;
+  for (const auto& item : v.as_array()) {
+    if (!item.is_object())
+      continue;
+    const auto& o = item.as_object();
+    FindingOverride f{text_of(o, "code"), text_of(o, "reason"), text_of(o, "actor"), {}};
+    if (auto* at = o.if_contains("at"); at && at->is_int64())
+      f.at = from_millis(at->as_int64());
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 constexpr const char* kRequestColumns =
     "id, reference, state, version, sender, sender_name, subject, text, author, language, "
-    "thread_id, publish_at, findings, note, created_at, updated_at";
+    "thread_id, publish_at, findings, note, created_at, updated_at, declaration, overrides";
 
 Request read_request(Statement& s) {
   Request r;
@@ -71,6 +131,8 @@ Request read_request(Statement& s) {
   r.note = s.text(13);
   r.created_at = from_millis(s.int64(14));
   r.updated_at = from_millis(s.int64(15));
+  r.declaration = declaration_from_json(s.text(16));
+  r.overrides = overrides_from_json(s.text(17));
   return r;
 }
 
@@ -182,12 +244,13 @@ void load_channels(Database& db, Request& r) {
 std::int64_t Store::insert_request(const Request& r) {
   db_.prepare(
          "INSERT INTO requests (reference, state, version, sender, sender_name, subject, text, "
-         "author, language, thread_id, publish_at, findings, note, created_at, updated_at) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+         "author, language, thread_id, publish_at, findings, note, created_at, updated_at, "
+         "declaration, overrides) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind_all(r.reference, to_string(r.state), r.version, r.sender, r.sender_name, r.subject,
                 r.text, r.author, r.language, r.thread_id, publish_millis(r),
                 findings_to_json(r.findings), r.note, to_millis(r.created_at),
-                to_millis(r.updated_at))
+                to_millis(r.updated_at), declaration_to_json(r.declaration),
+                overrides_to_json(r.overrides))
       .run();
   Request stored = r;
   stored.id = db_.last_insert_id();
@@ -220,9 +283,12 @@ std::optional<Request> Store::find_request(std::string_view key) {
 bool Store::save_request(const Request& r) {
   db_.prepare(
          "UPDATE requests SET state = ?, version = ?, subject = ?, text = ?, author = ?, "
-         "publish_at = ?, findings = ?, note = ?, updated_at = ? WHERE id = ? AND version = ?")
+         "publish_at = ?, findings = ?, note = ?, updated_at = ?, declaration = ?, overrides = ? "
+         "WHERE id = ? AND version = ?")
       .bind_all(to_string(r.state), r.version, r.subject, r.text, r.author, publish_millis(r),
-                findings_to_json(r.findings), r.note, to_millis(r.updated_at), r.id, r.version - 1)
+                findings_to_json(r.findings), r.note, to_millis(r.updated_at),
+                declaration_to_json(r.declaration), overrides_to_json(r.overrides), r.id,
+                r.version - 1)
       .run();
   if (db_.changes() != 1)
     return false;

@@ -51,6 +51,21 @@ std::vector<std::string> split_list(std::string_view s) {
   return out;
 }
 
+// The line mail programs put above the quoted message: "Le 3 mars 2026 à 10:02, X a écrit :",
+// "On Tue, Mar 3, 2026 at 10:02 AM X wrote:", Outlook's "-----Original Message-----" and its
+// French form.
+bool is_quote_header(std::string_view line) {
+  const std::string l = trim(fold(line));
+  auto ends_with = [&](std::string_view tail) {
+    return l.size() >= tail.size() && l.compare(l.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (l.starts_with("le ") && (ends_with("a ecrit :") || ends_with("a ecrit:")))
+    return true;
+  if (l.starts_with("on ") && ends_with("wrote:"))
+    return true;
+  return l.starts_with("-----original message") || l.starts_with("-----message d'origine");
+}
+
 }  // namespace
 
 BodyFields read_body_fields(std::string_view body) {
@@ -65,6 +80,10 @@ BodyFields read_body_fields(std::string_view body) {
       line.remove_suffix(1);
     if (line == "-- " || line == "--")
       break;  // signature separator: the rest is signature
+    if (is_quote_header(line))
+      break;  // a reply: what follows is the message it answers
+    if (!line.empty() && line.front() == '>')
+      continue;  // quoted text of the message answered
     const auto colon = line.find(':');
     bool structured = false;
     if (colon != std::string_view::npos && colon < 24) {

@@ -108,3 +108,21 @@ std::size_t x_weighted_length(std::string_view s) {
 }
 
 }  // namespace relais::workflow
+
+namespace relais::workflow {
+
+std::size_t mastodon_length(std::string_view s) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    if (const auto url = url_at(s, i)) {
+      n += kUrlWeight;
+      i += url;
+      continue;
+    }
+    next_code_point(s, i);
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace relais::workflow

@@ -12,5 +12,7 @@ namespace relais::workflow {
 
 std::size_t code_point_count(std::string_view utf8);
 std::size_t x_weighted_length(std::string_view utf8);
+// Mastodon counts code points, and every URL as 23 whatever its length.
+std::size_t mastodon_length(std::string_view utf8);
 
 }  // namespace relais::workflow

@@ -64,7 +64,7 @@ constexpr Guard kOthersOutstanding{"others_outstanding", others_outstanding,
 constexpr Guard kChannelOutstanding{"channel_outstanding", channel_outstanding,
                                     "the channel is not awaiting publication"};
 constexpr Guard kChannelLate{"channel_late", channel_late,
-                              "the channel was not awaiting publication when it was taken down"};
+                             "the channel was not awaiting publication when it was taken down"};
 constexpr Guard kChannelRemoving{"channel_removing", channel_removing,
                                  "the channel is not being removed"};
 
@@ -80,16 +80,50 @@ void run_checks(Outcome& o, const Event&, const Policy&) {
 void store_findings(Outcome& o, const Event& e, const Policy&) {
   o.request.findings = e.findings;
 }
+// The channels the agent wished for, those that exist; otherwise the configured defaults.
+std::vector<std::string> wished_channels(const Request& r, const Policy& p) {
+  std::vector<std::string> out;
+  for (const auto& n : r.declaration.networks) {
+    if (std::find(p.known_channels.begin(), p.known_channels.end(), n) != p.known_channels.end() &&
+        std::find(out.begin(), out.end(), n) == out.end())
+      out.push_back(n);
+  }
+  return out.empty() ? p.default_channels : out;
+}
 void propose_channels(Outcome& o, const Event&, const Policy& p) {
   if (!o.request.channels.empty())
     return;
-  for (const auto& c : p.default_channels)
+  for (const auto& c : wished_channels(o.request, p))
     o.request.channels.push_back({c, ChannelStatus::pending, "", "", ""});
 }
 void take_reply(Outcome& o, const Event& e, const Policy&) {
+  auto& r = o.request;
   if (e.text && !e.text->empty())
-    o.request.text = *e.text;
-  o.request.note.clear();
+    r.text = *e.text;
+  if (e.author && !e.author->empty())
+    r.author = *e.author;
+  if (e.declaration) {
+    const auto& d = *e.declaration;
+    if (!d.people.empty())
+      r.declaration.people = d.people;
+    if (!d.consent.empty())
+      r.declaration.consent = d.consent;
+    if (!d.event_date.empty())
+      r.declaration.event_date = d.event_date;
+    if (!d.networks.empty())
+      r.declaration.networks = d.networks;
+  }
+  r.note.clear();
+}
+// One override per finding code: a second one replaces the reason.
+void record_override(Outcome& o, const Event& e, const Policy&) {
+  auto& list = o.request.overrides;
+  std::erase_if(list, [&](const FindingOverride& f) { return f.code == e.finding_code; });
+  list.push_back({e.finding_code, e.reason, e.actor, e.at});
+  for (auto& f : o.request.findings) {
+    if (f.code == e.finding_code)
+      f.severity = Severity::info;
+  }
 }
 void keep_note(Outcome& o, const Event& e, const Policy&) {
   o.request.note = e.reason;
@@ -201,6 +235,7 @@ constexpr Action kRunChecks{"run_checks", run_checks};
 constexpr Action kStoreFindings{"store_findings", store_findings};
 constexpr Action kProposeChannels{"propose_channels", propose_channels};
 constexpr Action kTakeReply{"take_reply", take_reply};
+constexpr Action kRecordOverride{"record_override", record_override};
 constexpr Action kKeepNote{"keep_note", keep_note};
 constexpr Action kChooseChannels{"choose_channels", choose_channels};
 constexpr Action kSetPublishTime{"set_publish_time", set_publish_time};
@@ -234,11 +269,13 @@ constexpr Transition kTable[] = {
   {S::checking,          E::checks_done,        &kNoBlocking,         {&kStoreFindings, &kProposeChannels, &kMailAgentAck, &kMailReferentRequest, &kArmApprovalExpiry}, S::awaiting_approval},
   {S::checking,          E::checks_done,        &kHasBlocking,        {&kStoreFindings, &kMailAgentNeedsChanges, &kArmChangesExpiry},                   S::needs_changes},
   {S::needs_changes,     E::agent_replied,      nullptr,              {&kTakeReply, &kRunChecks},                                                        S::checking},
+  {S::needs_changes,     E::override_finding,   nullptr,              {&kRecordOverride, &kRunChecks},                                                   S::checking},
   {S::needs_changes,     E::withdraw,           nullptr,              {&kKeepNote},                                                                      S::withdrawn},
   {S::needs_changes,     E::expire,             nullptr,              {&kMailAgentClosed},                                                               S::expired},
   {S::awaiting_approval, E::approve,            &kChannelsKnown,      {&kChooseChannels, &kSetPublishTime, &kArmPublish, &kMailAgentScheduled},         S::scheduled},
   {S::awaiting_approval, E::request_changes,    nullptr,              {&kKeepNote, &kMailAgentNeedsChanges, &kArmChangesExpiry},                         S::needs_changes},
   {S::awaiting_approval, E::reject,             nullptr,              {&kKeepNote, &kMailAgentRejected},                                                 S::rejected},
+  {S::awaiting_approval, E::override_finding,   nullptr,              {&kRecordOverride},                                                                S::awaiting_approval},
   {S::awaiting_approval, E::withdraw,           nullptr,              {&kKeepNote},                                                                      S::withdrawn},
   {S::awaiting_approval, E::expire,             nullptr,              {&kMailAgentClosed},                                                               S::expired},
   {S::scheduled,         E::publish_due,        nullptr,              {&kPublishAll},                                                                    S::publishing},

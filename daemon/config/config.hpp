@@ -99,6 +99,14 @@ struct ImagesConfig {
   std::int64_t max_pixels = 0;
 };
 
+struct ChecksConfig {
+  int min_short_side = 0;
+  int blur_threshold = 0;
+  int late_days = 0;
+  std::vector<std::string> election_periods;  // "YYYY-MM-DD/YYYY-MM-DD"
+  std::string face_cascade;
+};
+
 struct RetentionConfig {
   int media_days = 0;
   int case_years = 0;
@@ -115,6 +123,7 @@ struct Config {
   OutboxConfig outbox;
   TakedownConfig takedown;
   ImagesConfig images;
+  ChecksConfig checks;
   RetentionConfig retention;
   std::vector<ChannelConfig> channels;  // sorted by name
   std::string source;                   // file name, or "<embedded default>"

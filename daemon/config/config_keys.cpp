@@ -299,6 +299,42 @@ std::vector<KeySpec> make_keys() {
        .min = 1000000,
        .max = 1000000000,
        .field = [](Config& c) -> std::int64_t& { return c.images.max_pixels; }},
+      // [checks]
+      {.path = "checks.min_short_side",
+       .type = T::integer,
+       .default_value = std::int64_t{1080},
+       .help = "Smallest short side, in pixels, of a photo to publish; smaller ones are sent "
+               "back to the agent.",
+       .min = 200,
+       .max = 10000,
+       .field = [](Config& c) -> int& { return c.checks.min_short_side; }},
+      {.path = "checks.blur_threshold",
+       .type = T::integer,
+       .default_value = std::int64_t{30},
+       .help = "Sharpness (variance of the Laplacian of the photo fitted in 1000 pixels) below "
+               "which a photo is blurred; calibrated on sharp and blurred copies of real photos.",
+       .min = 0,
+       .max = 10000,
+       .field = [](Config& c) -> int& { return c.checks.blur_threshold; }},
+      {.path = "checks.late_days",
+       .type = T::integer,
+       .default_value = std::int64_t{30},
+       .help = "Material sent more than this many days after its event (\"Date :\") is flagged "
+               "to the referent as late.",
+       .min = 1,
+       .max = 3650,
+       .field = [](Config& c) -> int& { return c.checks.late_days; }},
+      {.path = "checks.election_periods",
+       .type = T::period_list,
+       .default_value = Strings{},
+       .help = "Pre-election periods, first and last day included: political terms are blocking "
+               "and every approval needs an extra confirmation.",
+       .field = [](Config& c) -> std::vector<std::string>& { return c.checks.election_periods; }},
+      {.path = "checks.face_cascade",
+       .type = T::path,
+       .default_value = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml",
+       .help = "OpenCV face cascade used to count faces (Debian's opencv-data installs it).",
+       .field = [](Config& c) -> std::string& { return c.checks.face_cascade; }},
       // [retention]
       {.path = "retention.media_days",
        .type = T::integer,
@@ -483,6 +519,8 @@ std::string type_name(const KeySpec& spec) {
       return "list of domains or addresses";
     case KeyType::channel_list:
       return "list of channel names";
+    case KeyType::period_list:
+      return "list of periods (YYYY-MM-DD/YYYY-MM-DD)";
     case KeyType::path:
       return "path";
     case KeyType::enumeration:

@@ -28,6 +28,7 @@ enum class KeyType {
   url,          // http(s)://host[:port][/path]; KeySpec::https_unless_loopback tightens it
   host,         // a host name or IP address
   secret_file,  // a path to a file holding a secret: must exist and be readable
+  period_list,  // dates periods "YYYY-MM-DD/YYYY-MM-DD", first day <= last day
 };
 
 // A validated value: text, integer, boolean or list of text.

@@ -50,6 +50,12 @@ json::object key_schema(const KeySpec& spec) {
       out["type"] = "array";
       out["items"] = json::object{{"type", "string"}, {"minLength", 1}};
       break;
+    case KeyType::period_list:
+      out["type"] = "array";
+      out["items"] =
+          json::object{{"type", "string"},
+                       {"pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}/[0-9]{4}-[0-9]{2}-[0-9]{2}$"}};
+      break;
     case KeyType::enumeration: {
       out["type"] = "string";
       json::array allowed;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "daemon/config/config_checks.hpp"
+#include "workflow/checks.hpp"
 
 namespace relais::daemon::config_keys {
 namespace {
@@ -76,6 +77,12 @@ std::variant<Value, BadValue> read_list(const KeySpec& spec, const toml::node& n
       if (!bad.empty()) {
         return BadValue{fmt::format("\"{}\" is neither a domain nor an email address", s)};
       }
+    } else if (spec.type == KeyType::period_list) {
+      if (!workflow::parse_period(s)) {
+        return BadValue{fmt::format(
+            "\"{}\" is not a period: write the first and last days as \"2026-02-16/2026-03-22\"",
+            s)};
+      }
     } else if (s.empty()) {
       return BadValue{"must not contain an empty name"};
     }
@@ -130,6 +137,7 @@ std::variant<Value, BadValue> read_value(const KeySpec& spec, const toml::node& 
     }
     case KeyType::sender_list:
     case KeyType::channel_list:
+    case KeyType::period_list:
       return read_list(spec, node);
     default: {
       const auto* text = node.as_string();

@@ -90,6 +90,13 @@ form_requests_per_day = 5         # takedown forms accepted per day per e-mail a
 [images]
 max_pixels = 100000000            # images larger than this (from their header) are not decoded
 
+[checks]
+min_short_side = 1080             # photos with a shorter short side (pixels) go back to the agent
+blur_threshold = 30               # sharpness below which a photo is blurred (variance of the Laplacian at 1000 px)
+late_days = 30                    # material sent this long after its event is flagged as late
+election_periods = []             # pre-election periods, e.g. ["2026-02-16/2026-03-22"]: political terms blocking
+face_cascade = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml"  # OpenCV face cascade (opencv-data)
+
 [retention]
 media_days = 90                   # media of rejected, withdrawn and expired requests are deleted after this
 case_years = 5                    # closed takedown cases keep the requester's details this long

@@ -65,11 +65,13 @@ const std::map<Pair, State> kLegal = {
     {{S::received, E::checks_started}, S::checking},
     {{S::checking, E::checks_done}, S::awaiting_approval},  // no blocking finding
     {{S::needs_changes, E::agent_replied}, S::checking},
+    {{S::needs_changes, E::override_finding}, S::checking},
     {{S::needs_changes, E::withdraw}, S::withdrawn},
     {{S::needs_changes, E::expire}, S::expired},
     {{S::awaiting_approval, E::approve}, S::scheduled},
     {{S::awaiting_approval, E::request_changes}, S::needs_changes},
     {{S::awaiting_approval, E::reject}, S::rejected},
+    {{S::awaiting_approval, E::override_finding}, S::awaiting_approval},
     {{S::awaiting_approval, E::withdraw}, S::withdrawn},
     {{S::awaiting_approval, E::expire}, S::expired},
     {{S::scheduled, E::publish_due}, S::publishing},
@@ -118,7 +120,7 @@ TEST_CASE("every state x event pair is legal exactly as the SPEC says") {
     }
   }
   CHECK(legal == static_cast<int>(kLegal.size()));
-  CHECK(legal + illegal == 13 * 17);
+  CHECK(legal + illegal == 13 * 18);
 }
 
 TEST_CASE("the table holds no row that the SPEC list lacks") {
@@ -251,4 +253,37 @@ TEST_CASE("a takedown during publishing stops pending channels and removes a lat
   CHECK(l.request.channel("site")->post_id == "pub-2026-0007");
   REQUIRE(l.effects.size() == 1);
   CHECK(l.effects[0] == Effect{EffectKind::remove, "", "", "site"});
+}
+
+TEST_CASE("an agent's reply amends the request; an override is recorded and re-checked") {
+  Request r;
+  r.state = State::needs_changes;
+  r.text = "old";
+  r.author = "A";
+  r.declaration = {"Léa Dupont", "", "", {"site"}};
+  Event e;
+  e.kind = EventKind::agent_replied;
+  e.text = "new text";
+  e.author = "";
+  e.declaration = Declaration{"", "formulaire joint", "14/03/2026", {}};
+  const auto out = std::get<Outcome>(apply(r, e, Policy{}));
+  CHECK(out.request.text == "new text");
+  CHECK(out.request.author == "A");
+  CHECK(out.request.declaration ==
+        Declaration{"Léa Dupont", "formulaire joint", "14/03/2026", {"site"}});
+  CHECK(out.request.state == State::checking);
+
+  Event o;
+  o.kind = EventKind::override_finding;
+  o.finding_code = "personal_data.phone";
+  o.reason = "numéro de l'accueil";
+  o.actor = "referent:r@example.org";
+  r.findings = {{"personal_data.phone", Severity::blocking, "…"}};
+  auto lifted = std::get<Outcome>(apply(r, o, Policy{}));
+  REQUIRE(lifted.request.overrides.size() == 1);
+  CHECK(lifted.request.overrides[0].reason == "numéro de l'accueil");
+  CHECK(lifted.request.findings[0].severity == Severity::info);
+  CHECK(lifted.request.state == State::checking);
+  // While the checks run again, a second override waits: the machine refuses it.
+  CHECK(std::holds_alternative<Refusal>(apply(lifted.request, o, Policy{})));
 }

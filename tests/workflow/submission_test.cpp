@@ -1,7 +1,6 @@
-// Structured lines of an agent's mail and the first checks.
+// Structured lines of an agent's mail.
 #include <doctest/doctest.h>
 
-#include "workflow/checks.hpp"
 #include "workflow/submission.hpp"
 
 using namespace relais::workflow;
@@ -24,19 +23,15 @@ TEST_CASE("a colon in an ordinary sentence stays in the text") {
   CHECK(f.author.empty());
 }
 
-TEST_CASE("checks") {
-  CheckInput in{"Inauguration de la médiathèque", "Marie Curie", {{"a.jpg", "image/jpeg", 100}}};
-  CHECK(run_checks(in).empty());
-  in.author.clear();
-  auto f = run_checks(in);
-  REQUIRE(f.size() == 1);
-  CHECK(f[0].code == "author.missing");
-  CHECK(f[0].severity == Severity::warning);
-  in.text = "";
-  in.media = {{"notes.docx", "application/msword", 10}};
-  f = run_checks(in);
-  REQUIRE(f.size() == 3);
-  CHECK(f[0].severity == Severity::blocking);
-  CHECK(f[1].code == "media.missing");
-  CHECK(f[2].message.find("notes.docx") != std::string::npos);
+TEST_CASE("a reply's quoted message is not new text") {
+  const auto f = read_body_fields(
+      "Voici la photo nette.\nAuteur : Léa Dupont\n\nLe 3 mars 2026 à 10:02, relais "
+      "<publications@example.org> a écrit :\n> Bonjour,\n> La photo est floue.\n");
+  CHECK(f.text == "Voici la photo nette.");
+  CHECK(f.author == "Léa Dupont");
+  const auto g = read_body_fields(
+      "New text\n> quoted\nOn Tue, Mar 3, 2026 at 10:02 AM relais "
+      "wrote:\n> Personnes : X\n");
+  CHECK(g.text == "New text");
+  CHECK(g.people.empty());
 }

@@ -47,3 +47,11 @@ TEST_CASE("X: a 280-unit limit in practice") {
   text += " https://www.example.org/x";
   CHECK(x_weighted_length(text) == 284);
 }
+
+TEST_CASE("text length: Mastodon counts code points and every URL as 23") {
+  using relais::workflow::mastodon_length;
+  CHECK(mastodon_length("Fête") == 4);
+  CHECK(mastodon_length("voir https://www.example.org/une/tres/longue/adresse/de/page ici") ==
+        5 + 23 + 4);
+  CHECK(mastodon_length("日本") == 2);  // X would count 4
+}

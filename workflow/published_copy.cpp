@@ -1,0 +1,626 @@
+// See published_copy.hpp. The files are rebuilt from allow-lists (segments, chunks, EXIF fields)
+// rather than cleaned by deny-lists: a vendor's new way of hiding a position or a serial number
+// is dropped without anyone having to know about it.
+#include "workflow/published_copy.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <vips/vips.h>
+#include <exiv2/exiv2.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <utility>
+
+#include "workflow/vips_image.hpp"
+
+namespace relais::workflow {
+namespace {
+
+using image_detail::decode_error;
+using image_detail::ImagePtr;
+
+std::shared_ptr<spdlog::logger> log() {
+  static auto logger = [] {
+    auto l = spdlog::get("images");
+    return l ? l : spdlog::default_logger()->clone("images");
+  }();
+  return logger;
+}
+
+// ---------------------------------------------------------------------------------------------
+// exiv2
+
+std::once_flag exiv2_once;
+std::mutex xmp_mutex;
+
+// exiv2 registers the XMP namespaces it meets in the toolkit's process-wide table; the lock
+// makes that safe when several photos are read at once.
+void xmp_lock(void*, bool lock) {
+  if (lock)
+    xmp_mutex.lock();
+  else
+    xmp_mutex.unlock();
+}
+
+// Once per process: XmpParser::initialize itself is not thread-safe, and exiv2 would otherwise
+// write a warning on stderr for every damaged file an untrusted sender can make.
+void start_exiv2() {
+  std::call_once(exiv2_once, [] {
+    Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute);
+    Exiv2::XmpParser::initialize(xmp_lock, nullptr);
+  });
+}
+
+// The EXIF fields a published copy keeps. Everything else goes, whatever it is called:
+// GPS, maker notes, serial numbers, owner, lens, unique id, description and user comment (free
+// text that phones and agencies fill with places and names), make and model, the IFD1
+// thumbnail (it may show the uncropped original). Kept: what the picture needs to be shown
+// right (orientation, colour space, resolution), when it was taken, and the author's credit.
+constexpr std::array<std::string_view, 22> kKeptExif{
+    "Exif.Image.Orientation",
+    "Exif.Image.Artist",
+    "Exif.Image.Copyright",
+    "Exif.Image.DateTime",
+    "Exif.Photo.DateTimeOriginal",
+    "Exif.Photo.DateTimeDigitized",
+    "Exif.Photo.OffsetTime",
+    "Exif.Photo.OffsetTimeOriginal",
+    "Exif.Photo.OffsetTimeDigitized",
+    "Exif.Photo.SubSecTime",
+    "Exif.Photo.SubSecTimeOriginal",
+    "Exif.Photo.SubSecTimeDigitized",
+    "Exif.Image.XResolution",
+    "Exif.Image.YResolution",
+    "Exif.Image.ResolutionUnit",
+    "Exif.Image.YCbCrPositioning",
+    "Exif.Photo.ExifVersion",
+    "Exif.Photo.ColorSpace",
+    "Exif.Photo.PixelXDimension",
+    "Exif.Photo.PixelYDimension",
+    "Exif.Iop.InteroperabilityIndex",  // "R03" tells DCF readers the colours are Adobe RGB
+    "Exif.Iop.InteroperabilityVersion",
+};
+
+bool kept_exif_key(std::string_view key) {
+  return std::find(kKeptExif.begin(), kKeptExif.end(), key) != kKeptExif.end();
+}
+
+// The offsets exiv2 writes to reach the Exif and interoperability directories.
+bool exif_pointer_key(std::string_view key) {
+  return key == "Exif.Image.ExifTag" || key == "Exif.Photo.InteroperabilityTag";
+}
+
+// Reads the metadata of a file in memory. Throws Exiv2::AnyError (or a std::exception) when
+// exiv2 does not know the format or the metadata is damaged.
+std::unique_ptr<Exiv2::Image> read_metadata(std::string_view bytes) {
+// exiv2 0.27 hands images out as a std::auto_ptr, deprecated since C++11: taken over at once.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  std::unique_ptr<Exiv2::Image> image(
+      Exiv2::ImageFactory::open(reinterpret_cast<const Exiv2::byte*>(bytes.data()),
+                                static_cast<long>(bytes.size()))
+          .release());
+#pragma GCC diagnostic pop
+  if (image == nullptr)
+    throw std::runtime_error("exiv2 could not open the file");
+  image->readMetadata();
+  return image;
+}
+
+std::string icc_of(Exiv2::Image& image) {
+  if (!image.iccProfileDefined())
+    return {};
+  const Exiv2::DataBuf* icc = image.iccProfile();
+  return std::string(reinterpret_cast<const char*>(icc->pData_), icc->size_);
+}
+
+struct Metadata {
+  std::string exif;  // TIFF-structured EXIF of the kept fields only; empty when none
+  std::string icc;   // the profile as the file carries it, to check the copy against
+};
+
+// The kept fields, encoded from scratch: exiv2's other encode updates the original block in
+// place when it can, which would carry over whatever unreferenced bytes it holds.
+Metadata metadata_of(std::string_view bytes) {
+  auto image = read_metadata(bytes);
+  Exiv2::ExifData kept;
+  for (const auto& datum : image->exifData())
+    // A PNG may carry its EXIF twice (eXIf chunk and legacy text chunk): one of each field.
+    if (kept_exif_key(datum.key()) && kept.findKey(Exiv2::ExifKey(datum.key())) == kept.end())
+      kept.add(datum);
+  Metadata m;
+  m.icc = icc_of(*image);
+  if (!kept.empty()) {
+    Exiv2::ByteOrder order = image->byteOrder();
+    if (order == Exiv2::invalidByteOrder)
+      order = Exiv2::littleEndian;
+    Exiv2::Blob blob;
+    Exiv2::ExifParser::encode(blob, order, kept);
+    m.exif.assign(blob.begin(), blob.end());
+  }
+  return m;
+}
+
+// The copy read back with exiv2: no EXIF field off the list, no XMP, IPTC or comment, and the
+// ICC profile of the original, byte for byte.
+bool verified(std::string_view copy, const std::string& icc) {
+  auto image = read_metadata(copy);
+  for (const auto& datum : image->exifData())
+    if (!kept_exif_key(datum.key()) && !exif_pointer_key(datum.key()))
+      return false;
+  if (!image->xmpData().empty() || !image->xmpPacket().empty() || !image->iptcData().empty() ||
+      !image->comment().empty())
+    return false;
+  return icc_of(*image) == icc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Containers
+
+unsigned byte_at(std::string_view s, std::size_t i) {
+  return static_cast<unsigned char>(s[i]);
+}
+
+std::uint32_t be16(std::string_view s, std::size_t i) {
+  return (byte_at(s, i) << 8) | byte_at(s, i + 1);
+}
+
+std::uint32_t be32(std::string_view s, std::size_t i) {
+  return (be16(s, i) << 16) | be16(s, i + 2);
+}
+
+std::uint32_t le32(std::string_view s, std::size_t i) {
+  return byte_at(s, i) | (byte_at(s, i + 1) << 8) | (byte_at(s, i + 2) << 16) |
+         (static_cast<std::uint32_t>(byte_at(s, i + 3)) << 24);
+}
+
+void put_be(std::string& out, std::uint32_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+void put_le32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+Error truncated(std::string_view format) {
+  return invalid_input(fmt::format("the {} file is truncated", format));
+}
+
+Error damaged(std::string_view format) {
+  return invalid_input(fmt::format("the {} file is damaged", format));
+}
+
+// JPEG: SOI, the JFIF header (its optional thumbnail dropped), the new EXIF, every ICC_PROFILE
+// segment as it was, Adobe's colour transform flag, then the coding segments and the scans
+// untouched up to EOI. Gone: other APPn (XMP, extended XMP, MPF and the pictures it points to,
+// FlashPix, Photoshop resources with IPTC and thumbnails, vendors' data), comments, and
+// whatever follows EOI (motion-photo videos, vendors' trailers).
+Result<std::string> rebuild_jpeg(std::string_view in, const std::string& exif) {
+  constexpr std::string_view kFormat = "JPEG";
+  if (in.size() < 4 || byte_at(in, 0) != 0xFF || byte_at(in, 1) != 0xD8)
+    return damaged(kFormat);
+  std::string out("\xFF\xD8", 2);
+  out.reserve(in.size());
+  bool exif_written = exif.empty();
+  bool frame = false;
+  std::size_t pos = 2;
+  for (;;) {
+    if (pos >= in.size())
+      return truncated(kFormat);
+    if (byte_at(in, pos) != 0xFF)
+      return damaged(kFormat);
+    while (pos < in.size() && byte_at(in, pos) == 0xFF)  // fill bytes before a marker
+      ++pos;
+    if (pos >= in.size())
+      return truncated(kFormat);
+    const unsigned marker = byte_at(in, pos++);
+    if (marker == 0xD9) {
+      if (!frame)
+        return damaged(kFormat);
+      out.append("\xFF\xD9", 2);
+      return out;
+    }
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {  // no length
+      out.push_back('\xFF');
+      out.push_back(static_cast<char>(marker));
+      continue;
+    }
+    if (pos + 2 > in.size())
+      return truncated(kFormat);
+    const std::size_t length = be16(in, pos);
+    if (length < 2)
+      return damaged(kFormat);
+    if (pos + length > in.size())
+      return truncated(kFormat);
+    const std::string_view segment = in.substr(pos - 2, length + 2);
+    const std::string_view payload = in.substr(pos + 2, length - 2);
+    pos += length;
+
+    const bool jfif = marker == 0xE0 && starts_with(payload, std::string_view("JFIF\0", 5));
+    const bool kept =
+        (marker == 0xE2 && starts_with(payload, std::string_view("ICC_PROFILE\0", 12))) ||
+        (marker == 0xEE && starts_with(payload, "Adobe")) ||     // colour transform flag
+        (marker >= 0xC0 && marker <= 0xCF && marker != 0xC8) ||  // SOFn, DHT (C4), DAC (CC)
+        marker == 0xDB || marker == 0xDD || marker == 0xDC;      // DQT, DRI, DNL
+    const bool dropped =
+        !jfif && !kept && ((marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE);  // APPn, COM
+    if (!jfif && !dropped && !exif_written) {
+      // Right after SOI and JFIF, where readers look for it.
+      if (exif.size() + 8 > 0xFFFF)
+        return Error{ErrorKind::unsupported, "the kept EXIF does not fit in a JPEG segment"};
+      out.append("\xFF\xE1", 2);
+      put_be(out, static_cast<std::uint32_t>(exif.size() + 8), 2);
+      out.append("Exif\0\0", 6);
+      out.append(exif);
+      exif_written = true;
+    }
+    if (jfif && payload.size() >= 14 && (payload[12] != 0 || payload[13] != 0)) {
+      out.append("\xFF\xE0\x00\x10", 4);  // without its thumbnail
+      out.append(payload.substr(0, 12));
+      out.append("\0\0", 2);
+      continue;
+    }
+    if (jfif || kept) {
+      if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xCC)
+        frame = true;
+      out.append(segment);
+      continue;
+    }
+    if (dropped)
+      continue;
+    if (marker != 0xDA)  // reserved and JPEG extension markers: nothing a photo uses
+      return damaged(kFormat);
+    if (!frame)
+      return damaged(kFormat);
+    out.append(segment);
+    // The entropy-coded data runs to the next marker that is neither a stuffed 0xFF00 nor a
+    // restart marker.
+    const std::size_t start = pos;
+    for (;;) {
+      pos = in.find('\xFF', pos);
+      if (pos == std::string_view::npos || pos + 1 >= in.size())
+        return truncated(kFormat);
+      const unsigned next = byte_at(in, pos + 1);
+      if (next == 0x00 || (next >= 0xD0 && next <= 0xD7))
+        pos += 2;
+      else if (next == 0xFF)
+        ++pos;
+      else
+        break;
+    }
+    out.append(in.substr(start, pos - start));
+  }
+}
+
+std::uint32_t crc32(std::string_view bytes) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char b : bytes) {
+    crc ^= b;
+    for (int k = 0; k < 8; ++k)
+      crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+// PNG chunks that say how to decode and show the pixels; text (tEXt, zTXt, iTXt, where
+// XMP and legacy EXIF live), eXIf, tIME and every private chunk are left out.
+constexpr std::array<std::string_view, 19> kKeptPngChunks{
+    "IHDR", "PLTE", "IDAT", "IEND", "tRNS", "cHRM", "gAMA", "iCCP", "sBIT", "sRGB",
+    "cICP", "mDCv", "cLLi", "bKGD", "hIST", "pHYs", "acTL", "fcTL", "fdAT",
+};
+
+// PNG: the kept chunks as they were, the new EXIF in a standard eXIf chunk before the first
+// IDAT, nothing after IEND.
+Result<std::string> rebuild_png(std::string_view in, const std::string& exif) {
+  constexpr std::string_view kFormat = "PNG";
+  constexpr std::string_view kSignature("\x89PNG\r\n\x1a\n", 8);
+  if (!starts_with(in, kSignature))
+    return damaged(kFormat);
+  std::string out(kSignature);
+  out.reserve(in.size());
+  bool exif_written = exif.empty();
+  bool idat = false;
+  std::size_t pos = kSignature.size();
+  for (bool first = true;; first = false) {
+    if (pos + 12 > in.size())
+      return truncated(kFormat);
+    const std::uint32_t length = be32(in, pos);
+    const std::string_view type = in.substr(pos + 4, 4);
+    if (length > 0x7FFFFFFFu)
+      return damaged(kFormat);
+    if (length > in.size() - pos - 12)
+      return truncated(kFormat);
+    const std::string_view chunk = in.substr(pos, length + 12);
+    pos += length + 12;
+    if (first != (type == "IHDR"))
+      return damaged(kFormat);
+    if (type == "IDAT" && !idat) {
+      idat = true;
+      if (!exif_written) {
+        const std::string data = "eXIf" + exif;
+        put_be(out, static_cast<std::uint32_t>(exif.size()), 4);
+        out.append(data);
+        put_be(out, crc32(data), 4);
+        exif_written = true;
+      }
+    }
+    if (std::find(kKeptPngChunks.begin(), kKeptPngChunks.end(), type) != kKeptPngChunks.end())
+      out.append(chunk);
+    else if (!(byte_at(type, 0) & 0x20))  // an unknown critical chunk: no reader could decode it
+      return damaged(kFormat);
+    if (type == "IEND") {
+      if (!idat)
+        return damaged(kFormat);
+      return out;
+    }
+  }
+}
+
+// WebP (RIFF): the bitstream chunks (VP8, VP8L, ALPH, ANIM, ANMF) and VP8X and ICCP as they
+// were, the new EXIF at the end, VP8X's flags saying which of ICC and EXIF remain; XMP and
+// unknown chunks left out. A simple WebP (no VP8X) cannot carry metadata and is kept as it is.
+Result<std::string> rebuild_webp(std::string_view in, const std::string& exif) {
+  constexpr std::string_view kFormat = "WebP";
+  if (in.size() < 12 || !starts_with(in, "RIFF") || in.substr(8, 4) != "WEBP")
+    return damaged(kFormat);
+  const std::uint64_t end = std::uint64_t{le32(in, 4)} + 8;
+  if (end > in.size())
+    return truncated(kFormat);
+  std::string out(in.substr(0, 12));
+  out.reserve(in.size());
+  std::size_t vp8x = 0;  // offset of VP8X's payload in `out`, 0 if none
+  bool icc = false;
+  bool picture = false;
+  std::size_t pos = 12;
+  while (pos < end) {
+    if (pos + 8 > end)
+      return truncated(kFormat);
+    const std::string_view type = in.substr(pos, 4);
+    const std::uint32_t size = le32(in, pos + 4);
+    if (size > end - pos - 8)
+      return truncated(kFormat);
+    const std::size_t padded = std::min<std::uint64_t>(size + (size & 1u), end - pos - 8);
+    const std::string_view chunk = in.substr(pos, 8 + padded);
+    pos += 8 + padded;
+    if (type == "VP8X") {
+      if (vp8x != 0 || size < 10 || out.size() != 12)
+        return damaged(kFormat);
+      vp8x = out.size() + 8;
+    } else if (type == "ICCP") {
+      if (icc)
+        continue;
+      icc = true;
+    } else if (type == "VP8 " || type == "VP8L" || type == "ANMF") {
+      picture = true;
+    } else if (type != "ALPH" && type != "ANIM") {
+      continue;  // EXIF (rewritten below), XMP, unknown chunks
+    }
+    out.append(chunk);
+    if (padded == size && (size & 1u))
+      out.push_back('\0');
+  }
+  if (!picture)
+    return damaged(kFormat);
+  if (vp8x != 0) {
+    if (!exif.empty()) {
+      out.append("EXIF");
+      put_le32(out, static_cast<std::uint32_t>(exif.size()));
+      out.append(exif);
+      if (exif.size() & 1u)
+        out.push_back('\0');
+    }
+    // ICC 0x20, EXIF 0x08, XMP 0x04
+    unsigned flags = byte_at(out, vp8x) & ~0x2Cu;
+    flags |= (icc ? 0x20u : 0u) | (exif.empty() ? 0u : 0x08u);
+    out[vp8x] = static_cast<char>(flags);
+  }
+  std::string riff_size;
+  put_le32(riff_size, static_cast<std::uint32_t>(out.size() - 8));
+  out.replace(4, 4, riff_size);
+  return out;
+}
+
+// The same pixels, new metadata. unsupported when exiv2 cannot read the metadata or the copy
+// does not read back clean: the caller then re-encodes.
+Result<std::string> rebuild_in_place(std::string_view bytes, const std::string& format) {
+  Metadata m;
+  std::string exiv2_failure;
+  try {
+    m = metadata_of(bytes);
+  } catch (const std::exception& e) {  // Exiv2::AnyError among them
+    exiv2_failure = e.what();
+  }
+  // The structure is checked even when exiv2 failed: a truncated file says so.
+  Result<std::string> copy = format == "jpeg"  ? rebuild_jpeg(bytes, m.exif)
+                             : format == "png" ? rebuild_png(bytes, m.exif)
+                                               : rebuild_webp(bytes, m.exif);
+  if (!copy)
+    return copy;
+  if (!exiv2_failure.empty())
+    return Error{ErrorKind::unsupported,
+                 fmt::format("exiv2 could not read the metadata ({})", exiv2_failure)};
+  try {
+    if (!verified(*copy, m.icc))
+      return Error{ErrorKind::unsupported, "the copy still carried metadata once read back"};
+  } catch (const std::exception& e) {
+    return Error{ErrorKind::unsupported,
+                 fmt::format("exiv2 could not read the copy back ({})", e.what())};
+  }
+  return copy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-encoding
+
+struct EightBit {
+  ImagePtr image;
+  bool profile_applies = true;  // the original ICC profile still describes the pixels
+};
+
+// 8-bit RGB or grey. 16-bit RGB and grey are only narrowed, so their profile still applies
+// (libvips drops it on the way: it is put back by the caller). CMYK is converted with its own
+// profile (or libvips' default), anything else by libvips' formulas; both end in plain sRGB,
+// with no profile.
+Result<EightBit> eight_bit(ImagePtr image) {
+  VipsImage* out = nullptr;
+  const VipsInterpretation space = vips_image_guess_interpretation(image.get());
+  bool applies = true;
+  int rc = 0;
+  if (space == VIPS_INTERPRETATION_CMYK) {
+    rc = vips_icc_transform(image.get(), &out, "srgb", "embedded", TRUE, "input_profile", "cmyk",
+                            "depth", 8, nullptr);
+    applies = false;
+  } else if (space == VIPS_INTERPRETATION_RGB16) {
+    rc = vips_colourspace(image.get(), &out, VIPS_INTERPRETATION_sRGB, nullptr);
+  } else if (space == VIPS_INTERPRETATION_GREY16) {
+    rc = vips_colourspace(image.get(), &out, VIPS_INTERPRETATION_B_W, nullptr);
+  } else if (space == VIPS_INTERPRETATION_sRGB || space == VIPS_INTERPRETATION_B_W) {
+    if (image->BandFmt == VIPS_FORMAT_UCHAR)
+      return EightBit{std::move(image), true};
+    rc = vips_cast(image.get(), &out, VIPS_FORMAT_UCHAR, nullptr);
+  } else {
+    rc = vips_colourspace(image.get(), &out, VIPS_INTERPRETATION_sRGB, nullptr);
+    applies = false;
+  }
+  if (rc != 0)
+    return decode_error("the image's colours could not be converted");
+  return EightBit{ImagePtr(out), applies};
+}
+
+// JPEG at quality 92, then through the JPEG path above, which keeps only the listed EXIF fields
+// of the block libvips writes and reads the result back.
+Result<std::string> encode_checked(VipsImage* image) {
+  void* buffer = nullptr;
+  std::size_t size = 0;
+  if (vips_jpegsave_buffer(image, &buffer, &size, "Q", 92, "optimize_coding", TRUE, "strip", FALSE,
+                           nullptr) != 0)
+    return decode_error("the image could not be encoded as JPEG");
+  std::unique_ptr<void, image_detail::GFree> owned(buffer);
+  return rebuild_in_place(std::string_view(static_cast<const char*>(buffer), size), "jpeg");
+}
+
+// Decoded in full, upright, transparency put on white, encoded with the ICC profile as the only
+// metadata.
+Result<PublishedCopy> reencode(std::string_view bytes, const std::string& format) {
+  VipsImage* raw =
+      vips_image_new_from_buffer(bytes.data(), bytes.size(), "", "access", VIPS_ACCESS_SEQUENTIAL,
+                                 "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr);
+  if (raw == nullptr)
+    return decode_error(fmt::format("the {} image could not be read (damaged file)", format));
+  ImagePtr image(raw);
+  // libvips 8.14's HEIF loader frees the ICC profile it attached together with the loader:
+  // once the decoded picture outlives it, the profile is freed memory (AddressSanitizer). The
+  // picture gets its own copy before anything else.
+  std::string icc;
+  const void* data = nullptr;
+  std::size_t size = 0;
+  if (vips_image_get_typeof(raw, VIPS_META_ICC_NAME) &&
+      vips_image_get_blob(raw, VIPS_META_ICC_NAME, &data, &size) == 0) {
+    icc.assign(static_cast<const char*>(data), size);
+    vips_image_set_blob_copy(raw, VIPS_META_ICC_NAME, icc.data(), icc.size());
+  }
+  // Every pixel now: a damaged or truncated file fails here, and turning the picture needs
+  // random access.
+  VipsImage* decoded = vips_image_copy_memory(image.get());
+  if (decoded == nullptr)
+    return decode_error(
+        fmt::format("the {} image could not be decoded (damaged or truncated file)", format));
+  image.reset(decoded);
+  VipsImage* upright = nullptr;
+  if (vips_autorot(image.get(), &upright, nullptr) != 0)
+    return decode_error("the image could not be turned upright");
+  image.reset(upright);
+  auto narrowed = eight_bit(std::move(image));
+  if (!narrowed)
+    return narrowed.error();
+  image = std::move(narrowed->image);
+  if (!narrowed->profile_applies)
+    icc.clear();
+  if (vips_image_hasalpha(image.get())) {
+    VipsImage* flat = nullptr;
+    VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
+    const int rc = vips_flatten(image.get(), &flat, "background", white, nullptr);
+    vips_area_unref(VIPS_AREA(white));
+    if (rc != 0)
+      return decode_error("the image's transparency could not be flattened");
+    image.reset(flat);
+  }
+  // jpegsave's strip would drop the ICC profile too: every field is removed instead (EXIF,
+  // XMP, IPTC, the loaders' own such as heif-mime-*), on a copy of the header, and the profile
+  // put back.
+  VipsImage* bare = nullptr;
+  if (vips_copy(image.get(), &bare, nullptr) != 0)
+    return decode_error("the image could not be copied");
+  image.reset(bare);
+  if (gchar** fields = vips_image_get_fields(image.get())) {
+    for (gchar** field = fields; *field != nullptr; ++field)
+      vips_image_remove(image.get(), *field);
+    g_strfreev(fields);
+  }
+  if (!icc.empty())
+    vips_image_set_blob_copy(image.get(), VIPS_META_ICC_NAME, icc.data(), icc.size());
+  auto copy = encode_checked(image.get());
+  if (!copy && copy.error().kind == ErrorKind::unsupported &&
+      vips_image_remove(image.get(), VIPS_META_ICC_NAME)) {
+    // A profile exiv2 refuses (its size field contradicts its length, say) cannot be checked:
+    // the photo goes without it, its colours read as sRGB.
+    log()->info("ICC profile dropped from the re-encoded photo reason=\"{}\"",
+                copy.error().message);
+    copy = encode_checked(image.get());
+  }
+  if (!copy)
+    return copy.error().kind == ErrorKind::unsupported
+               ? permanent(fmt::format("the re-encoded photo could not be checked: {}",
+                                       copy.error().message))
+               : copy.error();
+  return PublishedCopy{std::move(*copy), "image/jpeg", true};
+}
+
+const char* content_type_of(const std::string& format) {
+  if (format == "jpeg")
+    return "image/jpeg";
+  if (format == "png")
+    return "image/png";
+  return "image/webp";
+}
+
+}  // namespace
+
+Result<PublishedCopy> published_copy(std::string_view bytes, std::string_view content_type,
+                                     const ImageLimits& limits) {
+  if (!image_detail::start_library())
+    return image_detail::not_started();
+  start_exiv2();
+  auto header = image_detail::open_header(bytes, limits);
+  if (!header)
+    return header.error();
+  const std::string format = header->info.format;
+  header->image.reset();
+  if (format == "jpeg" || format == "png" || format == "webp") {
+    if (content_type != content_type_of(format))
+      log()->debug("declared type differs from the file declared=\"{}\" file={}", content_type,
+                   content_type_of(format));
+    auto copy = rebuild_in_place(bytes, format);
+    if (copy)
+      return PublishedCopy{std::move(*copy), content_type_of(format), false};
+    if (copy.error().kind != ErrorKind::unsupported)
+      return copy.error();
+    log()->info("photo re-encoded to remove its metadata format={} reason=\"{}\"", format,
+                copy.error().message);
+  }
+  return reencode(bytes, format);
+}
+
+}  // namespace relais::workflow
