@@ -196,6 +196,11 @@ int run_daemon(const Config& cfg) {
     spdlog::critical("cannot start the image library: {}", e.what());
     return 1;
   }
+  auto checks = load_check_setup(cfg);
+  if (!checks) {
+    spdlog::critical("{}", checks.error().message);
+    return 1;
+  }
   workflow::Engine engine(make_policy(cfg));
   workflow::CaseDesk cases(engine, make_case_settings(cfg));
   Metrics metrics;
@@ -215,7 +220,8 @@ int run_daemon(const Config& cfg) {
                     metrics,
                     *key,
                     {},
-                    {}};
+                    {},
+                    *checks};
 
   {
     // Files written before a crash whose rows never committed: nothing refers to them.

@@ -3,6 +3,9 @@
 // that the referent is told. Everything that ends here is logged with the request.
 #include "daemon/dispatcher.hpp"
 
+#include <fstream>
+#include <sstream>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +16,9 @@
 #include "daemon/mail_job.hpp"
 #include "workflow/backoff.hpp"
 #include "workflow/checks.hpp"
+#include "workflow/declaration.hpp"
+#include "workflow/published_copy.hpp"
+#include "workflow/transitions.hpp"
 
 namespace relais::daemon {
 using namespace workflow;
@@ -36,6 +42,55 @@ std::string ref_of(Store& store, const OutboxRow& row) {
     return "-";
   auto r = store.load_request(*row.request_id);
   return r ? r->reference : "-";
+}
+
+// The channels a request's checks are for: those already chosen, else those it would get.
+std::vector<std::string> checked_channels(const Request& r, const Policy& p) {
+  std::vector<std::string> out;
+  for (const auto& c : r.channels)
+    out.push_back(c.channel);
+  return out.empty() ? wished_channels(r, p) : out;
+}
+
+// The people named in the declaration whom a standing consent of the registry covers.
+std::vector<std::string> consented_names(Store& store, const Request& r, TimePoint at) {
+  std::vector<std::string> out;
+  for (const auto& name : read_people(r.declaration).names) {
+    for (const auto& person : store.find_persons_by_name(name)) {
+      const auto consents = store.list_consents(person.id);
+      if (std::any_of(consents.begin(), consents.end(),
+                      [&](const ConsentRow& c) { return consent_covers(c, r.id, at); })) {
+        out.push_back(name);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// The photos go out as published copies (published_copy.hpp): no GPS position nor other
+// identifying metadata, HEIC as JPEG. The copy is kept in the media store beside the original.
+Result<void> use_published_copies(connectors::Post& post, const BlobStore& media,
+                                  const ImageLimits& limits) {
+  for (auto& m : post.media) {
+    if (!m.content_type.starts_with("image/"))
+      continue;
+    std::ifstream in(m.path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    if (!in)
+      return transient("the stored photo could not be read");
+    auto copy = published_copy(bytes.str(), m.content_type, limits);
+    if (!copy)
+      return permanent("the photo could not be prepared for publication: " + copy.error().message);
+    auto sha = media.put(copy->bytes);
+    if (!sha)
+      return sha.error();
+    m.path = media.path_of(*sha);
+    m.sha256 = *sha;
+    m.content_type = copy->content_type;
+  }
+  return {};
 }
 
 }  // namespace
@@ -184,7 +239,11 @@ bool Dispatcher::retry_or_give_up(Store& store, const OutboxRow& row, const Erro
 }
 
 asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
-  auto job2 = [this, row](Store& store) -> std::optional<CheckInput> {
+  struct Gathered {
+    CheckInput input;
+    std::vector<FileToMeasure> files;
+  };
+  auto job2 = [this, row](Store& store) -> std::optional<Gathered> {
     auto r = store.load_request(*row.request_id);
     if (r && r->state == State::received) {
       Event e;
@@ -200,20 +259,38 @@ asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
       store.complete_outbox(row.id, now());  // the request moved on: nothing to check
       return std::nullopt;
     }
-    CheckInput in{r->text, r->author, {}};
-    for (const auto& m : store.media_of(r->id)) {
-      in.media.push_back({m.filename, m.content_type, m.size,
-                          store.blocking_case(m.sha256, m.hashes, s_.config.takedown.match_distance)
-                              .value_or("")});
+    Gathered g;
+    auto& in = g.input;
+    in.text = r->text;
+    in.author = r->author;
+    in.declaration = r->declaration;
+    in.overrides = r->overrides;
+    in.submitted_at = r->created_at;
+    in.now = now();
+    for (const auto& name : checked_channels(*r, s_.engine.policy())) {
+      if (const auto* c = find_channel(s_.config, name))
+        in.channel_types.push_back(c->type);
     }
-    return in;
+    in.consented_names = consented_names(store, *r, in.now);
+    for (const auto& m : store.media_of(r->id)) {
+      MediaFacts facts{
+          m.filename, m.content_type, m.size,
+          store.blocking_case(m.sha256, m.hashes, s_.config.takedown.match_distance).value_or("")};
+      g.files.push_back({std::move(facts), s_.media.path_of(m.sha256)});
+    }
+    return g;
   };
-  auto input = co_await s_.writer.run(job2);
-  if (!input)
+  auto gathered = co_await s_.writer.run(job2);
+  if (!gathered)
     co_return;
-  auto job3 = [in = *input] { return workflow::run_checks(in); };
+  auto job3 = [this, &gathered] {
+    measure_files(gathered->files, s_.checks);
+    for (auto& f : gathered->files)
+      gathered->input.media.push_back(std::move(f.facts));
+    return workflow::run_checks(gathered->input, s_.checks.policy);
+  };
   auto findings = co_await on_pool(s_.pool, job3);
-  auto job4 = [this, row, findings](Store& store) {
+  auto job4 = [this, row, &findings](Store& store) {
     Event e;
     e.kind = EventKind::checks_done;
     e.at = now();
@@ -223,6 +300,10 @@ asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
     auto h = s_.engine.handle(store, *row.request_id, e);
     ++(h.applied ? s_.metrics.transitions : s_.metrics.refused_events);
     store.complete_outbox(row.id, now());
+    spdlog::info("checks done request={} findings={} blocking={}", ref_of(store, row),
+                 findings.size(),
+                 std::count_if(findings.begin(), findings.end(),
+                               [](const Finding& f) { return f.severity == Severity::blocking; }));
   };
   co_await s_.writer.run(job4);
   ++s_.metrics.effects_done;
@@ -296,7 +377,7 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
     p.post.author = r->author;
     p.post.published_at = Clock::now();
     for (const auto& m : store.media_of(r->id)) {
-      if (!is_publishable_media(m.content_type))
+      if (!is_publishable_media(m.content_type) || is_consent_form(m.filename, m.content_type))
         continue;
       p.post.media.push_back({s_.media.path_of(m.sha256), m.content_type, m.sha256, ""});
     }
@@ -318,7 +399,11 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
   auto* publisher = it->second.get();
   Result<connectors::PostRef> result = Error{};
   if (row.kind == EffectKind::publish) {
-    auto job11 = [publisher, post = prepared.post] { return publisher->create(post); };
+    auto job11 = [this, publisher, post = prepared.post]() mutable -> Result<connectors::PostRef> {
+      if (auto copies = use_published_copies(post, s_.media, s_.checks.limits); !copies)
+        return copies.error();
+      return publisher->create(post);
+    };
     result = co_await on_pool(s_.pool, job11);
   } else {
     auto job12 = [publisher, ref = prepared.ref] { return publisher->remove(ref); };

@@ -10,6 +10,8 @@
 
 #include "connectors/email/mime_reader.hpp"
 #include "daemon/inbound_policy.hpp"
+#include "workflow/checks.hpp"
+#include "workflow/declaration.hpp"
 #include "workflow/image_pipeline.hpp"
 #include "workflow/submission.hpp"
 
@@ -224,8 +226,24 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
           in.request_id = thread_request;
           store.insert_inbound(in);
           auto request = store.load_request(*thread_request);
+          const bool amends =
+              m.from_address == request->sender && request->state == workflow::State::needs_changes;
           auto media = store.media_of(request->id);
           int position = static_cast<int>(media.size());
+          // New photos in an answer to a request for changes replace the previous ones (the
+          // mail asking for changes says so); consent forms add to the evidence.
+          const bool new_photos =
+              std::any_of(p.attachments.begin(), p.attachments.end(), [](const auto& a) {
+                return workflow::is_publishable_media(a.content_type) &&
+                       !workflow::is_consent_form(a.filename, a.content_type);
+              });
+          if (amends && new_photos) {
+            for (const auto& old : media) {
+              if (workflow::is_publishable_media(old.content_type) &&
+                  !workflow::is_consent_form(old.filename, old.content_type))
+                store.drop_media(old.id);
+            }
+          }
           for (const auto& a : p.attachments) {
             store.insert_media({0, request->id, position++, a.sha256, a.content_type, a.filename,
                                 a.size, a.hashes});
@@ -239,8 +257,11 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
           const auto fields = workflow::read_body_fields(m.text);
           if (!fields.text.empty())
             e.text = fields.text;
-          if (m.from_address == request->sender &&
-              request->state == workflow::State::needs_changes) {
+          if (!fields.author.empty())
+            e.author = fields.author;
+          e.declaration =
+              workflow::Declaration{fields.people, fields.consent, fields.date, fields.networks};
+          if (amends) {
             auto handled = s_.engine.handle(store, request->id, e);
             if (handled.applied)
               ++s_.metrics.transitions;
@@ -259,6 +280,7 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
           draft.subject = m.subject;
           draft.text = fields.text;
           draft.author = fields.author;
+          draft.declaration = {fields.people, fields.consent, fields.date, fields.networks};
           draft.language = cfg.general.language;
           draft.thread_id = m.message_id;
           workflow::Event e;

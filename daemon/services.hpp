@@ -16,6 +16,7 @@
 #include "connectors/common/template.hpp"
 #include "connectors/connector.hpp"
 #include "daemon/api_tokens.hpp"
+#include "daemon/check_runner.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/writer.hpp"
 #include "workflow/blob_store.hpp"
@@ -65,6 +66,7 @@ struct Services {
   std::string token_key;  // HMAC key for CSRF fields; never logged
   std::function<void()> wake_dispatcher;
   ApiTokens api_tokens;  // empty: /api/v1/ is off
+  const CheckSetup& checks;
 };
 
 // Runs f() on the worker pool and resumes the caller on its own executor afterwards.

@@ -64,3 +64,16 @@ struct PersonMediaRow {
 };
 
 }  // namespace relais::workflow
+
+namespace relais::workflow {
+
+// Whether a consent allows publishing request `request_id` at `now`: not revoked, within its
+// period, and for a request-scoped one, that very request.
+inline bool consent_covers(const ConsentRow& c, std::int64_t request_id, TimePoint now) {
+  if (c.revoked_at || (c.expires_at && *c.expires_at <= now) ||
+      (c.valid_from && *c.valid_from > now))
+    return false;
+  return c.scope == ConsentScope::period || c.request_id == request_id;
+}
+
+}  // namespace relais::workflow

@@ -145,6 +145,8 @@ class Store {
   std::optional<std::int64_t> request_of_message(std::string_view message_id);
   std::int64_t insert_media(const MediaRow& m);
   std::vector<MediaRow> media_of(std::int64_t request_id);
+  // The file stays (it is evidence of what was sent) but is no longer part of the request.
+  void drop_media(std::int64_t media_id);
   // Every SHA-256 whose file a row still needs (messages, unpurged media, quarantine, evidence
   // of cases not erased, consent evidence): what the blob stores keep.
   std::unordered_set<std::string> referenced_blobs();

@@ -128,6 +128,10 @@ std::vector<MediaRow> Store::media_of(std::int64_t request_id) {
   return out;
 }
 
+void Store::drop_media(std::int64_t media_id) {
+  db_.prepare("UPDATE media SET dropped = 1 WHERE id = ?").bind_all(media_id).run();
+}
+
 std::unordered_set<std::string> Store::referenced_blobs() {
   std::unordered_set<std::string> out;
   auto s = db_.prepare(

@@ -80,16 +80,6 @@ void run_checks(Outcome& o, const Event&, const Policy&) {
 void store_findings(Outcome& o, const Event& e, const Policy&) {
   o.request.findings = e.findings;
 }
-// The channels the agent wished for, those that exist; otherwise the configured defaults.
-std::vector<std::string> wished_channels(const Request& r, const Policy& p) {
-  std::vector<std::string> out;
-  for (const auto& n : r.declaration.networks) {
-    if (std::find(p.known_channels.begin(), p.known_channels.end(), n) != p.known_channels.end() &&
-        std::find(out.begin(), out.end(), n) == out.end())
-      out.push_back(n);
-  }
-  return out.empty() ? p.default_channels : out;
-}
 void propose_channels(Outcome& o, const Event&, const Policy& p) {
   if (!o.request.channels.empty())
     return;
@@ -300,6 +290,15 @@ constexpr Transition kTable[] = {
 
 }  // namespace
 
+std::vector<std::string> wished_channels(const Request& r, const Policy& p) {
+  std::vector<std::string> out;
+  for (const auto& n : r.declaration.networks) {
+    if (std::find(p.known_channels.begin(), p.known_channels.end(), n) != p.known_channels.end() &&
+        std::find(out.begin(), out.end(), n) == out.end())
+      out.push_back(n);
+  }
+  return out.empty() ? p.default_channels : out;
+}
 std::span<const Transition> transitions() {
   return kTable;
 }

@@ -34,6 +34,10 @@ struct Transition {
 
 std::span<const Transition> transitions();
 
+// The channels a request goes to when the referent has not chosen: those the agent wished for
+// ("Réseaux :") that exist, otherwise the configured defaults.
+std::vector<std::string> wished_channels(const Request& r, const Policy& p);
+
 // The table drawn as a Mermaid state diagram (relaisd --print-states).
 std::string mermaid_diagram();
 

@@ -57,6 +57,7 @@ struct Daemon {
   std::unique_ptr<connectors::email::MaildirNotifier> notifier;
   std::map<std::string, std::unique_ptr<connectors::Publisher>> publishers;
   Metrics metrics;
+  CheckSetup checks;
   std::unique_ptr<Services> services;
   std::unique_ptr<ApprovalPages> pages;
   Router router;
@@ -99,7 +100,8 @@ struct Daemon {
                                 metrics,
                                 kKey,
                                 {},
-                                {}});
+                                {},
+                                checks});
     pages = std::make_unique<ApprovalPages>(*services);
     router = make_router(*services, *pages, dir / "site");
   }

@@ -55,8 +55,37 @@ def main():
     unittest.main(argv=[sys.argv[0], "-v"] + sys.argv[3:])
 
 
+OPENCV_DATA = "/usr/share/doc/opencv-doc/examples/data"
+
+
 def photo_bytes():
-    with open(os.path.join(SOURCE_DIR, "tests", "data", "e2e", "photo.jpg"), "rb") as f:
+    """A photo that passes the checks: 1508 x 1080, sharp, well exposed, no face. Made once per
+    machine from four of the real photos Debian's opencv-doc installs, side by side (none is
+    enlarged, so the mosaic stays as sharp as they are)."""
+    path = os.path.join(tempfile.gettempdir(), "relais-e2e-photo-v1.jpg")
+    if not os.path.exists(path):
+        part = path + ".%d" % os.getpid()
+        src = [os.path.join(OPENCV_DATA, n) for n in ("building.jpg", "aero1.jpg", "home.jpg", "fruits.jpg")]
+        subprocess.run(
+            ["convert", src[0], src[1], "+append", "(", src[2], src[3], "+append", ")",
+             "-append", "-strip", "-quality", "88", part],
+            check=True,
+        )
+        os.replace(part, path)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def blurred_photo_bytes():
+    """The same photo out of focus: what the blur check must send back to the agent."""
+    path = os.path.join(tempfile.gettempdir(), "relais-e2e-photo-blurred-v1.jpg")
+    if not os.path.exists(path):
+        photo_bytes()
+        part = path + ".%d" % os.getpid()
+        sharp = os.path.join(tempfile.gettempdir(), "relais-e2e-photo-v1.jpg")
+        subprocess.run(["convert", sharp, "-gaussian-blur", "0x4", "-quality", "88", part], check=True)
+        os.replace(part, path)
+    with open(path, "rb") as f:
         return f.read()
 
 
@@ -116,7 +145,8 @@ class HttpAnswer:
 class Relais:
     """One relaisd process over one state directory; restartable on the same state."""
 
-    def __init__(self, workdir=None, mail=None, workflow=None, general=None, security=None):
+    def __init__(self, workdir=None, mail=None, workflow=None, general=None, security=None,
+                 checks=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="relais-e2e-")
         self.state_dir = os.path.join(self.dir, "var")
         self.http_port = free_port()
@@ -126,10 +156,10 @@ class Relais:
         self.log_path = os.path.join(self.dir, "relaisd.log")
         self.proc = None
         self.starts = 0
-        self._write_config(mail or {}, workflow or {}, general or {}, security or {})
+        self._write_config(mail or {}, workflow or {}, general or {}, security or {}, checks or {})
 
     # -- configuration -------------------------------------------------------------------
-    def _write_config(self, mail, workflow, general, security):
+    def _write_config(self, mail, workflow, general, security, checks):
         def section(name, values):
             lines = [f"[{name}]"]
             for k, v in values.items():
@@ -188,6 +218,7 @@ class Relais:
             )
             + section("workflow", w)
             + section("security", {"token_key_file": "", **security})
+            + (section("checks", checks) if checks else "")
             + section("outbox", {"max_attempts": 12, "backoff_initial_seconds": 1,
                                  "backoff_max_seconds": 60})
             + section(

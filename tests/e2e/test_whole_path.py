@@ -104,7 +104,9 @@ class WholePath(RelaisTestCase):
 
     def test_swaks_submission(self):
         r = self.relais
-        photo = os.path.join(harness.SOURCE_DIR, "tests", "data", "e2e", "photo.jpg")
+        photo = os.path.join(r.dir, "photo.jpg")
+        with open(photo, "wb") as f:
+            f.write(harness.photo_bytes())
         rc, out = r.send_swaks(AGENT, harness.SUBMISSION, "Atelier vélo",
                                "Atelier de réparation de vélos au centre social, dix vélos remis en état.\n"
                                "Auteur : Paul Durand", attach=photo)

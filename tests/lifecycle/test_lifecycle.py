@@ -46,6 +46,7 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write(f'''[general]
 state_dir = "{tmp}/var"
 templates_dir = "{source}/etc/templates"
+lexicons_dir = "{source}/etc/lexicons"
 [http]
 listen = "127.0.0.1:{http}"
 public_url = "http://127.0.0.1:{http}"
