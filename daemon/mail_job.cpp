@@ -28,6 +28,19 @@ const char* color_of(Severity s) {
   return "#000000";
 }
 
+const char* severity_label(Severity s, const std::string& lang) {
+  const bool en = lang == "en";
+  switch (s) {
+    case Severity::blocking:
+      return en ? "To fix" : "À corriger";
+    case Severity::warning:
+      return en ? "Worth knowing" : "À savoir";
+    case Severity::info:
+      return en ? "Information" : "Information";
+  }
+  return "";
+}
+
 std::string domain_of(const std::string& address) {
   const auto at = address.rfind('@');
   return at == std::string::npos ? "relais.invalid" : address.substr(at + 1);
@@ -71,6 +84,7 @@ json::object request_context(const Request& r, const std::vector<MediaRow>& medi
   for (const auto& f : r.findings) {
     findings.push_back({{"code", f.code},
                         {"severity", to_string(f.severity)},
+                        {"severity_label", severity_label(f.severity, lang)},
                         {"message", f.message},
                         {"color", color_of(f.severity)}});
     if (f.code.ends_with(".missing"))
@@ -103,8 +117,15 @@ json::object request_context(const Request& r, const std::vector<MediaRow>& medi
     c["proposed_time"] = lang == "en" ? fmt::format("{} minutes after approval", minutes)
                                       : fmt::format("{} minutes après l'approbation", minutes);
   }
-  c["how_to"] = lang == "en" ? "Reply to this mail with the corrected text or photos."
-                             : "Répondez à ce message avec le texte ou les photos corrigés.";
+  c["how_to"] =
+      lang == "en"
+          ? "Reply to this mail with the corrected text, the missing lines (Author:, People:, "
+            "Consent:, Date:) and the signed consent forms; photos attached to your reply "
+            "replace the previous ones, so attach all those to publish. Or use the form below."
+          : "Répondez à ce message avec le texte corrigé, les lignes qui manquent (Auteur :, "
+            "Personnes :, Consentement :, Date :) et les autorisations signées ; les photos "
+            "jointes à votre réponse remplacent les précédentes : joignez toutes celles à "
+            "publier. Vous pouvez aussi utiliser le formulaire ci-dessous.";
   c["completion_url"] = "";
   return c;
 }
@@ -173,6 +194,13 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
     job.context["changes_url"] = base + "?action=request_changes";
     job.context["reject_url"] = base + "?action=reject";
     job.context["open_url"] = base;
+  }
+  if (job.template_name == "needs_changes") {
+    auto token =
+        issue_token(random_token_bytes(), request->id, request->sender, "complete",
+                    request->version, now + std::chrono::hours(s.config.workflow.link_ttl_hours));
+    store.insert_token(token.row);
+    job.context["completion_url"] = fmt::format("{}/c/{}", s.config.http.public_url, token.raw);
   }
   return job;
 }

@@ -3,6 +3,7 @@
 
 #include "daemon/api.hpp"
 #include "daemon/case_pages.hpp"
+#include "daemon/completion_form.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -129,6 +130,10 @@ Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site
     }
     if (path == "/api/v1" || path.starts_with("/api/v1/")) {
       auto answer = co_await route_api(s, path, req);
+      co_return answer;
+    }
+    if (path.starts_with("/c/")) {  // the agent's completion form
+      auto answer = co_await route_completion_link(s, pages, path.substr(3), get, post, req.body());
       co_return answer;
     }
     if (path.starts_with("/t/")) {  // the referent's takedown links

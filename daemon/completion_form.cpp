@@ -1,0 +1,211 @@
+#include "daemon/completion_form.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include "daemon/mail_job.hpp"
+#include "workflow/approval_token.hpp"
+#include "workflow/transitions.hpp"
+
+namespace relais::daemon {
+namespace json = boost::json;
+using namespace workflow;
+
+namespace {
+
+constexpr std::size_t kFieldMax = 2000;
+constexpr std::size_t kTextMax = 20000;
+
+TimePoint now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
+}
+
+struct CompletionForm {
+  std::string csrf, text, author, people, consent, event_date;
+  std::vector<std::string> networks;
+};
+
+CompletionForm parse(const std::string& body) {
+  CompletionForm f;
+  if (!boost::urls::parse_query(body))
+    return f;
+  boost::urls::encoding_opts opt;
+  opt.space_as_plus = true;
+  boost::urls::params_view params(boost::core::string_view(body.data(), body.size()), opt);
+  for (auto p : params) {
+    const std::string key = p.key;
+    std::string value = p.value;
+    if (key == "csrf")
+      f.csrf = std::move(value);
+    else if (key == "text")
+      f.text = std::move(value);
+    else if (key == "author")
+      f.author = std::move(value);
+    else if (key == "people")
+      f.people = std::move(value);
+    else if (key == "consent")
+      f.consent = std::move(value);
+    else if (key == "event_date")
+      f.event_date = std::move(value);
+    else if (key == "network")
+      f.networks.push_back(std::move(value));
+  }
+  return f;
+}
+
+json::object problem(std::optional<TokenProblem> p, const Request* r) {
+  json::object c;
+  if (p)
+    c["problem"] = json::object{{std::string(to_string(*p)), true}};
+  if (r) {
+    c["reference"] = r->reference;
+    c["subject"] = r->subject;
+    c["state"] = to_string(r->state);
+    c["state_" + std::string(to_string(r->state))] = true;
+  }
+  return c;
+}
+
+struct Loaded {
+  std::optional<TokenProblem> problem;
+  std::optional<Request> request;
+  std::vector<MediaRow> media;
+};
+
+boost::asio::awaitable<HttpResponse> show(Services& s, ApprovalPages& pages,
+                                          const std::string& raw) {
+  const auto& lang = s.config.general.language;
+  auto job = [&s, raw] {
+    Loaded out;
+    auto& store = s.readers.store();
+    auto token = store.find_token(token_hash(raw));
+    if (token)
+      out.request = store.load_request(token->request_id);
+    out.problem = check_token(token, out.request ? &*out.request : nullptr, "complete", now());
+    if (out.request)
+      out.media = store.media_of(out.request->id);
+    return out;
+  };
+  auto loaded = co_await on_pool(s.pool, job);
+  if (loaded.problem) {
+    auto refused = pages.page(http::status::gone, lang, "page_message.html",
+                              problem(loaded.problem, loaded.request ? &*loaded.request : nullptr));
+    co_return refused;
+  }
+  const Request& r = *loaded.request;
+  json::object ctx = request_context(r, loaded.media, s);
+  ctx["action_url"] = "/c/" + raw;
+  ctx["csrf"] = csrf_for(s.token_key, raw);
+  ctx["people"] = r.declaration.people;
+  ctx["consent"] = r.declaration.consent;
+  ctx["event_date"] = r.declaration.event_date;
+  const auto wished = wished_channels(r, s.engine.policy());
+  json::array options;
+  for (const auto& name : s.engine.policy().known_channels) {
+    options.push_back({{"name", name},
+                       {"checked", std::find(wished.begin(), wished.end(), name) != wished.end()}});
+  }
+  ctx["channel_options"] = std::move(options);
+  auto shown = pages.page(http::status::ok, lang, "page_completion.html", ctx);
+  co_return shown;
+}
+
+boost::asio::awaitable<HttpResponse> act(Services& s, ApprovalPages& pages, const std::string& raw,
+                                         const std::string& body) {
+  const auto& lang = s.config.general.language;
+  const CompletionForm form = parse(body);
+  if (!csrf_matches(s.token_key, raw, form.csrf)) {
+    spdlog::warn("completion refused problem=csrf");
+    auto refused = pages.page(http::status::forbidden, lang, "page_message.html",
+                              json::object{{"problem", json::object{{"csrf", true}}}});
+    co_return refused;
+  }
+  if (form.text.size() > kTextMax || form.author.size() > kFieldMax ||
+      form.people.size() > kFieldMax || form.consent.size() > kFieldMax ||
+      form.event_date.size() > kFieldMax) {
+    auto refused = pages.page(
+        http::status::bad_request, lang, "page_message.html",
+        json::object{{"input_error", json::object{{"too_long", true}}}, {"back_url", "/c/" + raw}});
+    co_return refused;
+  }
+  struct Acted {
+    std::optional<TokenProblem> problem;
+    std::string refusal;
+    std::optional<Request> request;
+  };
+  Acted acted;
+  try {
+    auto job = [&, at = now()](Store& store) {
+      Acted out;
+      auto token = store.find_token(token_hash(raw));
+      if (token)
+        out.request = store.load_request(token->request_id);
+      out.problem = check_token(token, out.request ? &*out.request : nullptr, "complete", at);
+      if (out.problem)
+        return out;
+      Event e;
+      e.kind = EventKind::agent_replied;
+      e.at = at;
+      e.actor = "agent:" + token->recipient;
+      e.source = fmt::format("link:{}", token->id);
+      e.text = form.text;
+      e.author = form.author;
+      e.declaration = Declaration{form.people, form.consent, form.event_date, form.networks};
+      auto handled = s.engine.handle(store, token->request_id, e);
+      out.request = handled.request;
+      if (!handled.applied) {
+        out.refusal = handled.refusal;
+        return out;
+      }
+      store.use_token(token->id, at, "complete");
+      ++s.metrics.transitions;
+      return out;
+    };
+    acted = co_await s.writer.run(job);
+  } catch (const std::exception& e) {
+    spdlog::error("completion failed error=\"{}\"", e.what());
+    auto failed = pages.page(http::status::service_unavailable, lang, "page_message.html",
+                             json::object{{"problem", json::object{{"internal", true}}}});
+    co_return failed;
+  }
+  const Request* r = acted.request ? &*acted.request : nullptr;
+  if (acted.problem || !acted.refusal.empty()) {
+    auto ctx = problem(acted.problem, r);
+    if (!acted.problem)
+      ctx["problem"] = json::object{{"refused", true}};
+    auto refused = pages.page(http::status::conflict, lang, "page_message.html", ctx);
+    co_return refused;
+  }
+  spdlog::info("completion received request={}", r ? r->reference : "-");
+  if (s.wake_dispatcher)
+    s.wake_dispatcher();
+  auto ctx = problem(std::nullopt, r);
+  ctx["done"] = json::object{{"complete", true}};
+  auto done = pages.page(http::status::ok, lang, "page_message.html", ctx);
+  co_return done;
+}
+
+}  // namespace
+
+boost::asio::awaitable<HttpResponse> route_completion_link(Services& s, ApprovalPages& pages,
+                                                           std::string raw, bool get, bool post,
+                                                           const std::string& body) {
+  if (!plausible_raw_token(raw)) {
+    co_return pages.page(http::status::not_found, s.config.general.language, "page_message.html",
+                         problem(TokenProblem::unknown, nullptr));
+  }
+  if (get) {
+    auto answer = co_await show(s, pages, raw);
+    co_return answer;
+  }
+  if (post) {
+    auto answer = co_await act(s, pages, raw, body);
+    co_return answer;
+  }
+  co_return plain(http::status::method_not_allowed, "Method not allowed\n");
+}
+
+}  // namespace relais::daemon

@@ -1,0 +1,111 @@
+"""The checks stage end to end: a blurred photo goes back to the agent with a French mail that
+says so; the agent's reply in the thread with a sharp photo reaches the referent; the completion
+form fills in what is missing; a published photo carries no GPS position."""
+import os
+import re
+import subprocess
+import time
+
+import harness
+from harness import AGENT, REFERENT, RelaisTestCase, text_of
+
+COMPLETION_RE = re.compile(r"(https?://[^\s]+)/c/([A-Za-z0-9_-]+)")
+
+
+class Checks(RelaisTestCase):
+    def needs_changes_mail(self, ref):
+        r = self.relais
+        r.wait_state(ref, "needs_changes")
+        return r.wait_mail(to=AGENT, subject_has="Modifications demandées")[-1]
+
+    def test_blurred_photo_then_a_sharp_one_in_the_thread(self):
+        r = self.relais
+        ref = self.submit(subject="Fête de quartier",
+                          attachments=[(harness.blurred_photo_bytes(), "image/jpeg", "IMG_0042.jpg")])
+        mail = self.needs_changes_mail(ref)
+        body = text_of(mail)
+        self.assertIn("IMG_0042.jpg", body)
+        self.assertIn("floue", body)
+        self.assertIn("À corriger", body)
+        self.assertRegex(body, COMPLETION_RE)
+        self.assertEqual(r.mails(to=REFERENT, subject_has=ref), [], "the referent is not bothered")
+
+        reply = harness.make_mail(
+            subject="Re: " + str(mail["Subject"]),
+            text="Voici une photo nette.\n\nLe 14 mars 2026, relais a écrit :\n> La photo est floue.\n",
+            attachments=[(harness.photo_bytes(), "image/jpeg", "IMG_0043.jpg")],
+            headers={"In-Reply-To": mail["Message-ID"], "References": mail["Message-ID"]})
+        code, answer = r.send(reply)
+        self.assertEqual(code, 250, answer)
+        r.wait_state(ref, "awaiting_approval")
+        request_mail = r.wait_mail(to=REFERENT, subject_has=ref)[-1]
+        self.assertIn("IMG_0043.jpg", text_of(request_mail))
+        self.assertNotIn("IMG_0042.jpg", text_of(request_mail), "the new photo replaces the blurred one")
+        text = r.query("SELECT text FROM requests WHERE reference = ?", ref)[0]["text"]
+        self.assertEqual(text, "Voici une photo nette.", "the quoted mail is not taken as new text")
+
+    def test_completion_form_fills_in_the_author(self):
+        r = self.relais
+        ref = self.submit(subject="Atelier vélo",
+                          text="Atelier de réparation de vélos au centre social, dix vélos remis en état.\n")
+        body = text_of(self.needs_changes_mail(ref))
+        self.assertIn("auteur", body.lower())
+        base, token = COMPLETION_RE.search(body).groups()
+        page = r.get(f"/c/{token}")
+        self.assertEqual(page.status, 200, page)
+        self.assertIn("Atelier de réparation de vélos", page.body, "the form is prefilled")
+        self.assertIn('name="author"', page.body)
+        self.assertNotIn("<script", page.body)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.body).group(1)
+
+        bad = r.post(f"/c/{token}", {"csrf": "x" * 64, "author": "Paul Durand"})
+        self.assertEqual(bad.status, 403)
+        done = r.post(f"/c/{token}", {
+            "csrf": csrf, "text": "Atelier de réparation de vélos au centre social.",
+            "author": "Paul Durand", "people": "aucune personne identifiable", "consent": "",
+            "event_date": "", "network": "site"})
+        self.assertEqual(done.status, 200, done)
+        r.wait_state(ref, "awaiting_approval")
+        row = r.query("SELECT author, declaration FROM requests WHERE reference = ?", ref)[0]
+        self.assertEqual(row["author"], "Paul Durand")
+        self.assertIn("aucune personne identifiable", row["declaration"])
+        again = r.post(f"/c/{token}", {"csrf": csrf, "author": "Quelqu'un d'autre"})
+        self.assertIn(again.status, (409, 410), "a completion link works once")
+
+    def test_personal_data_is_sent_back(self):
+        r = self.relais
+        ref = self.submit(text="Inscriptions auprès de Léa au 06 12 34 56 78.\nAuteur : Jeanne Martin\n")
+        body = text_of(self.needs_changes_mail(ref))
+        self.assertIn("numéro de téléphone", body)
+        self.assertNotIn("06 12 34 56 78", body, "the mail masks the number")
+
+    def test_published_copy_has_no_gps(self):
+        r = self.relais
+        path = os.path.join(r.dir, "gps.jpg")
+        with open(path, "wb") as f:
+            f.write(harness.photo_bytes())
+        subprocess.run(["exiv2", "-M", "set Exif.GPSInfo.GPSLatitudeRef N",
+                        "-M", "set Exif.GPSInfo.GPSLatitude 45/1 54/1 0/1",
+                        "-M", "set Exif.GPSInfo.GPSLongitudeRef E",
+                        "-M", "set Exif.GPSInfo.GPSLongitude 6/1 7/1 0/1",
+                        "-M", "set Exif.Image.Artist Jeanne Martin", path], check=True)
+        with open(path, "rb") as f:
+            photo = f.read()
+        self.assertIn("GPSLatitude", subprocess.run(["exiv2", "-pa", path], capture_output=True,
+                                                    text=True).stdout)
+        ref = self.submit(attachments=[(photo, "image/jpeg", "gps.jpg")])
+        token = self.referent_token(ref)
+        self.assertEqual(r.decide(token, "approve").status, 200)
+        r.wait_state(ref, "published")
+        site = os.path.join(r.state_dir, "site")
+        published = [os.path.join(d, f) for d, _, files in os.walk(site) for f in files
+                     if f.lower().endswith((".jpg", ".jpeg"))]
+        self.assertTrue(published, f"no photo under {site}")
+        for p in published:
+            tags = subprocess.run(["exiv2", "-pa", p], capture_output=True, text=True).stdout
+            self.assertNotIn("GPS", tags, p)
+            self.assertIn("Jeanne Martin", tags, "the credit stays")
+
+
+if __name__ == "__main__":
+    harness.main()
