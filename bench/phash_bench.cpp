@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/camera_jpeg.hpp"
 #include "workflow/image_pipeline.hpp"
 
 using namespace relais::workflow;
@@ -20,33 +21,6 @@ using namespace relais::workflow;
 namespace {
 
 constexpr int runs = 30;
-
-std::string camera_jpeg(const std::string& sample_path) {
-  std::ifstream in(sample_path, std::ios::binary);
-  const std::string sample{std::istreambuf_iterator<char>(in), {}};
-  VipsImage* photo = vips_image_new_from_buffer(sample.data(), sample.size(), "", nullptr);
-  if (photo == nullptr)
-    return {};
-  // An enlarged photo is smooth and compresses far better than a camera's; sensor-like grain
-  // brings the file nearer a camera's size, and Huffman decoding time grows with the file.
-  VipsImage *big = nullptr, *grain = nullptr, *grainy = nullptr, *pixels = nullptr;
-  std::string out;
-  if (vips_resize(photo, &big, 4000.0 / photo->Xsize, "vscale", 3000.0 / photo->Ysize, nullptr) ==
-          0 &&
-      vips_gaussnoise(&grain, 4000, 3000, "sigma", 6.0, "mean", 0.0, nullptr) == 0 &&
-      vips_add(big, grain, &grainy, nullptr) == 0 &&
-      vips_cast(grainy, &pixels, VIPS_FORMAT_UCHAR, nullptr) == 0) {
-    void* buf = nullptr;
-    std::size_t size = 0;
-    if (vips_jpegsave_buffer(pixels, &buf, &size, "Q", 90, nullptr) == 0)
-      out.assign(static_cast<const char*>(buf), size);
-    g_free(buf);
-  }
-  for (VipsImage* i : {photo, big, grain, grainy, pixels})
-    if (i != nullptr)
-      g_object_unref(i);
-  return out;
-}
 
 template <class F>
 void time_it(const char* what, F&& f) {
@@ -69,7 +43,7 @@ int main(int argc, char** argv) {
   const std::string sample =
       argc > 1 ? argv[1] : "/usr/share/doc/opencv-doc/examples/data/fruits.jpg";
   init_image_library();
-  const std::string jpeg = camera_jpeg(sample);
+  const std::string jpeg = relais::bench::camera_jpeg(sample);
   if (jpeg.empty()) {
     std::fprintf(stderr, "bench_phash: cannot read %s\n", sample.c_str());
     return 1;
