@@ -25,19 +25,6 @@ TimePoint now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
 }
 
-json::object problem_context(std::optional<TokenProblem> problem, const Request* r) {
-  json::object c;
-  if (problem)
-    c["problem"] = json::object{{std::string(to_string(*problem)), true}};
-  if (r) {
-    c["reference"] = r->reference;
-    c["subject"] = r->subject;
-    c["state"] = to_string(r->state);
-    c["state_" + std::string(to_string(r->state))] = true;
-  }
-  return c;
-}
-
 struct Form {
   std::string action, reason, csrf, publish_at, text;
   std::vector<std::string> channels;
@@ -84,6 +71,19 @@ std::optional<EventKind> event_for(const std::string& action) {
 }
 
 }  // namespace
+
+json::object problem_context(std::optional<TokenProblem> problem, const Request* r) {
+  json::object c;
+  if (problem)
+    c["problem"] = json::object{{std::string(to_string(*problem)), true}};
+  if (r) {
+    c["reference"] = r->reference;
+    c["subject"] = r->subject;
+    c["state"] = to_string(r->state);
+    c["state_" + std::string(to_string(r->state))] = true;
+  }
+  return c;
+}
 
 HttpResponse ApprovalPages::page(http::status status, std::string_view lang, std::string_view name,
                                  const json::object& ctx) const {

@@ -8,8 +8,14 @@
 
 #include "daemon/http_server.hpp"
 #include "daemon/services.hpp"
+#include "workflow/approval_token.hpp"
 
 namespace relais::daemon {
+
+// The context of a refusal page (page_message.html): the token's problem, if any, and the
+// request's reference, subject and state, if known.
+boost::json::object problem_context(std::optional<workflow::TokenProblem> problem,
+                                    const workflow::Request* r);
 
 class ApprovalPages {
  public:

@@ -56,19 +56,6 @@ CompletionForm parse(const std::string& body) {
   return f;
 }
 
-json::object problem(std::optional<TokenProblem> p, const Request* r) {
-  json::object c;
-  if (p)
-    c["problem"] = json::object{{std::string(to_string(*p)), true}};
-  if (r) {
-    c["reference"] = r->reference;
-    c["subject"] = r->subject;
-    c["state"] = to_string(r->state);
-    c["state_" + std::string(to_string(r->state))] = true;
-  }
-  return c;
-}
-
 struct Loaded {
   std::optional<TokenProblem> problem;
   std::optional<Request> request;
@@ -91,8 +78,9 @@ boost::asio::awaitable<HttpResponse> show(Services& s, ApprovalPages& pages,
   };
   auto loaded = co_await on_pool(s.pool, job);
   if (loaded.problem) {
-    auto refused = pages.page(http::status::gone, lang, "page_message.html",
-                              problem(loaded.problem, loaded.request ? &*loaded.request : nullptr));
+    auto refused =
+        pages.page(http::status::gone, lang, "page_message.html",
+                   problem_context(loaded.problem, loaded.request ? &*loaded.request : nullptr));
     co_return refused;
   }
   const Request& r = *loaded.request;
@@ -173,7 +161,7 @@ boost::asio::awaitable<HttpResponse> act(Services& s, ApprovalPages& pages, cons
   }
   const Request* r = acted.request ? &*acted.request : nullptr;
   if (acted.problem || !acted.refusal.empty()) {
-    auto ctx = problem(acted.problem, r);
+    auto ctx = problem_context(acted.problem, r);
     if (!acted.problem)
       ctx["problem"] = json::object{{"refused", true}};
     auto refused = pages.page(http::status::conflict, lang, "page_message.html", ctx);
@@ -182,7 +170,7 @@ boost::asio::awaitable<HttpResponse> act(Services& s, ApprovalPages& pages, cons
   spdlog::info("completion received request={}", r ? r->reference : "-");
   if (s.wake_dispatcher)
     s.wake_dispatcher();
-  auto ctx = problem(std::nullopt, r);
+  auto ctx = problem_context(std::nullopt, r);
   ctx["done"] = json::object{{"complete", true}};
   auto done = pages.page(http::status::ok, lang, "page_message.html", ctx);
   co_return done;
@@ -195,7 +183,7 @@ boost::asio::awaitable<HttpResponse> route_completion_link(Services& s, Approval
                                                            const std::string& body) {
   if (!plausible_raw_token(raw)) {
     co_return pages.page(http::status::not_found, s.config.general.language, "page_message.html",
-                         problem(TokenProblem::unknown, nullptr));
+                         problem_context(TokenProblem::unknown, nullptr));
   }
   if (get) {
     auto answer = co_await show(s, pages, raw);
