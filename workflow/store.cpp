@@ -25,16 +25,22 @@ std::string findings_to_json(const std::vector<Finding>& findings) {
   return boost::json::serialize(a);
 }
 
-std::vector<Finding> findings_from_json(const std::string& s) {
-  std::vector<Finding> out;
+// The objects of a stored JSON array; a damaged column reads as empty, never throws.
+std::vector<boost::json::object> objects_of(const std::string& s) {
+  std::vector<boost::json::object> out;
   boost::system::error_code ec;
   auto v = boost::json::parse(s, ec);
   if (ec || !v.is_array())
     return out;
-  for (const auto& item : v.as_array()) {
-    if (!item.is_object())
-      continue;
-    const auto& o = item.as_object();
+  for (auto& item : v.as_array())
+    if (item.is_object())
+      out.push_back(std::move(item.as_object()));
+  return out;
+}
+
+std::vector<Finding> findings_from_json(const std::string& s) {
+  std::vector<Finding> out;
+  for (const auto& o : objects_of(s)) {
     Finding f;
     if (auto* p = o.if_contains("code"); p && p->is_string())
       f.code = p->as_string();
@@ -92,14 +98,7 @@ std::string overrides_to_json(const std::vector<FindingOverride>& overrides) {
 
 std::vector<FindingOverride> overrides_from_json(const std::string& s) {
   std::vector<FindingOverride> out;
-  boost::system::error_code ec;
-  auto v = boost::json::parse(s, ec);
-  if (ec || !v.is_array())
-    return out;
-  for (const auto& item : v.as_array()) {
-    if (!item.is_object())
-      continue;
-    const auto& o = item.as_object();
+  for (const auto& o : objects_of(s)) {
     FindingOverride f{text_of(o, "code"), text_of(o, "reason"), text_of(o, "actor"), {}};
     if (auto* at = o.if_contains("at"); at && at->is_int64())
       f.at = from_millis(at->as_int64());
