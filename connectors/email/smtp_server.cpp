@@ -42,6 +42,7 @@ struct SmtpServer::State : std::enable_shared_from_this<SmtpServer::State> {
   DeliverFn deliver;
   std::list<tcp::acceptor> tcp_acceptors;
   std::list<unix_socket::acceptor> unix_acceptors;
+  std::vector<std::string> unix_paths;  // removed on stop, so no stale socket is left behind
   std::list<std::shared_ptr<SessionControl>> sessions;
   asio::steady_timer all_ended;  // cancelled when the last session ends
   std::atomic<std::size_t> active{0};
@@ -153,6 +154,10 @@ SmtpServer::~SmtpServer() {
     for (auto& a : st->unix_acceptors) {
       a.close(ignored);
     }
+    for (const auto& path : st->unix_paths) {
+      std::error_code fec;
+      std::filesystem::remove(path, fec);
+    }
   });
 }
 
@@ -192,6 +197,7 @@ Result<void> SmtpServer::listen(const std::string& address) {
       return listen_error(address, ec.message());
     }
     st.unix_acceptors.push_back(std::move(acceptor));
+    st.unix_paths.push_back(path);
     st.spawn_accept_loop(st.unix_acceptors.back(), address);
     smtp_log()->info("event=smtp_listening listen={} lmtp={}", address, st.options.lmtp);
     return {};

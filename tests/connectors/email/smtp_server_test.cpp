@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -210,9 +211,16 @@ TEST_CASE("swaks: a refused recipient, and a temporary delivery failure") {
 }
 
 TEST_CASE("swaks over LMTP on a Unix socket: one reply per recipient") {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("relais_lmtp_" + std::to_string(::getpid())))
-          .string();
+  // A directory of its own: pids repeat across runs in fresh containers, so a
+  // pid-named path can collide with a socket left by another build's run.
+  std::string dir_template =
+      (std::filesystem::temp_directory_path() / "relais_lmtp_XXXXXX").string();
+  REQUIRE(::mkdtemp(dir_template.data()) != nullptr);
+  const std::string path = dir_template + "/lmtp.sock";
+  struct RemoveDir {
+    std::string dir;
+    ~RemoveDir() { std::filesystem::remove_all(dir); }
+  } remove_dir{dir_template};
   {
     // A stale socket file from an earlier run is replaced.
     asio::io_context io;
