@@ -12,7 +12,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <list>
+#include <string>
 #include <variant>
+#include <vector>
 
 #include "connectors/email/smtp_server_session.hpp"
 
