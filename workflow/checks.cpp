@@ -36,8 +36,13 @@ bool in_election_period(const std::vector<ElectionPeriod>& periods, TimePoint at
                      [&](const ElectionPeriod& p) { return day >= p.first && day <= p.last; });
 }
 
+// What the referent may lift is a judgement the checks made (a face on a poster, a phone
+// number that is the town hall's). Not a fact about a person's rights or the calendar: a
+// takedown, a refused or missing consent (recorded with `relaisctl consent add` and its
+// evidence instead), or the pre-election period.
 bool overridable(std::string_view code) {
-  return code != "media.taken_down";
+  return code != "media.taken_down" && !code.starts_with("consent.") &&
+         code != kElectionPeriodFinding;
 }
 
 std::vector<Finding> run_checks(const CheckInput& in, const CheckPolicy& policy) {

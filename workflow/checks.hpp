@@ -63,7 +63,8 @@ std::optional<ElectionPeriod> parse_period(std::string_view text);
 // Whether `at` falls in one of the periods.
 bool in_election_period(const std::vector<ElectionPeriod>& periods, TimePoint at);
 
-// Finding codes the referent may not lift: a photo barred by a takedown stays barred.
+// Whether the referent may lift a finding with this code (override_finding); a photo barred
+// by a takedown, consent findings and the pre-election period may not be.
 bool overridable(std::string_view code);
 
 }  // namespace relais::workflow

@@ -25,6 +25,7 @@ struct Event {
   std::vector<Finding> findings;           // checks_done
   std::vector<std::string> channels;       // approve: chosen channels (empty: the proposed ones)
   std::optional<TimePoint> publish_at;     // approve: chosen time (empty: policy delay)
+  bool election_confirmed = false;         // approve: pre-election period approval confirmed
   std::optional<std::string> text;         // approve: edited text; agent_replied: new text
   std::optional<std::string> author;       // agent_replied: the photos' author, when given
   std::optional<Declaration> declaration;  // agent_replied: its non-empty fields replace

@@ -10,6 +10,11 @@ bool Request::has_blocking_finding() const {
                      [](const Finding& f) { return f.severity == Severity::blocking; });
 }
 
+bool Request::has_finding(std::string_view code) const {
+  return std::any_of(findings.begin(), findings.end(),
+                     [&](const Finding& f) { return f.code == code; });
+}
+
 const ChannelPost* Request::channel(std::string_view name) const {
   for (const auto& c : channels) {
     if (c.channel == name)

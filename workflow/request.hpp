@@ -33,6 +33,10 @@ struct Declaration {
 };
 
 // The referent lifted a finding (by its code) for this request, with a reason.
+// The finding the checks add to a request sent during a pre-election period; approving such
+// a request takes an explicit confirmation (Event::election_confirmed).
+inline constexpr std::string_view kElectionPeriodFinding = "election.period";
+
 struct FindingOverride {
   std::string code;
   std::string reason;
@@ -72,6 +76,7 @@ struct Request {
   TimePoint updated_at{};
 
   bool has_blocking_finding() const;
+  bool has_finding(std::string_view code) const;
   const ChannelPost* channel(std::string_view name) const;
   ChannelPost* channel(std::string_view name);
 };

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "workflow/checks.hpp"
+
 namespace relais::workflow {
 namespace {
 
@@ -25,6 +27,15 @@ bool channels_known(const Request&, const Event& e, const Policy& p) {
   return std::all_of(chosen.begin(), chosen.end(), [&](const std::string& c) {
     return std::find(p.known_channels.begin(), p.known_channels.end(), c) != p.known_channels.end();
   });
+}
+// In a pre-election period every approval is confirmed on purpose (the charters' duty of
+// neutrality), whichever way it arrives: link, relaisctl or API.
+bool approvable(const Request& r, const Event& e, const Policy& p) {
+  return channels_known(r, e, p) &&
+         (e.election_confirmed || !r.has_finding(kElectionPeriodFinding));
+}
+bool liftable(const Request& r, const Event& e, const Policy&) {
+  return r.has_finding(e.finding_code) && overridable(e.finding_code);
 }
 std::size_t outstanding(const Request& r) {
   return static_cast<std::size_t>(std::count_if(r.channels.begin(), r.channels.end(), [](auto& c) {
@@ -55,8 +66,11 @@ bool channel_removing(const Request& r, const Event& e, const Policy&) {
 
 constexpr Guard kHasBlocking{"has_blocking", has_blocking, "the findings hold no blocking one"};
 constexpr Guard kNoBlocking{"no_blocking", no_blocking, "a finding is blocking"};
-constexpr Guard kChannelsKnown{"channels_known", channels_known,
-                               "a chosen channel is not configured, or none is chosen"};
+constexpr Guard kApprovable{"approvable", approvable,
+                            "a chosen channel is not configured, none is chosen, or the request "
+                            "was sent in a pre-election period and the approval is not confirmed"};
+constexpr Guard kLiftable{"liftable", liftable,
+                          "the request has no such finding, or it may not be lifted"};
 constexpr Guard kLastOutstanding{"last_outstanding", last_outstanding,
                                  "the channel is not awaiting publication"};
 constexpr Guard kOthersOutstanding{"others_outstanding", others_outstanding,
@@ -259,13 +273,13 @@ constexpr Transition kTable[] = {
   {S::checking,          E::checks_done,        &kNoBlocking,         {&kStoreFindings, &kProposeChannels, &kMailAgentAck, &kMailReferentRequest, &kArmApprovalExpiry}, S::awaiting_approval},
   {S::checking,          E::checks_done,        &kHasBlocking,        {&kStoreFindings, &kMailAgentNeedsChanges, &kArmChangesExpiry},                   S::needs_changes},
   {S::needs_changes,     E::agent_replied,      nullptr,              {&kTakeReply, &kRunChecks},                                                        S::checking},
-  {S::needs_changes,     E::override_finding,   nullptr,              {&kRecordOverride, &kRunChecks},                                                   S::checking},
+  {S::needs_changes,     E::override_finding,   &kLiftable,           {&kRecordOverride, &kRunChecks},                                                   S::checking},
   {S::needs_changes,     E::withdraw,           nullptr,              {&kKeepNote},                                                                      S::withdrawn},
   {S::needs_changes,     E::expire,             nullptr,              {&kMailAgentClosed},                                                               S::expired},
-  {S::awaiting_approval, E::approve,            &kChannelsKnown,      {&kChooseChannels, &kSetPublishTime, &kArmPublish, &kMailAgentScheduled},         S::scheduled},
+  {S::awaiting_approval, E::approve,            &kApprovable,         {&kChooseChannels, &kSetPublishTime, &kArmPublish, &kMailAgentScheduled},         S::scheduled},
   {S::awaiting_approval, E::request_changes,    nullptr,              {&kKeepNote, &kMailAgentNeedsChanges, &kArmChangesExpiry},                         S::needs_changes},
   {S::awaiting_approval, E::reject,             nullptr,              {&kKeepNote, &kMailAgentRejected},                                                 S::rejected},
-  {S::awaiting_approval, E::override_finding,   nullptr,              {&kRecordOverride},                                                                S::awaiting_approval},
+  {S::awaiting_approval, E::override_finding,   &kLiftable,           {&kRecordOverride},                                                                S::awaiting_approval},
   {S::awaiting_approval, E::withdraw,           nullptr,              {&kKeepNote},                                                                      S::withdrawn},
   {S::awaiting_approval, E::expire,             nullptr,              {&kMailAgentClosed},                                                               S::expired},
   {S::scheduled,         E::publish_due,        nullptr,              {&kPublishAll},                                                                    S::publishing},

@@ -41,6 +41,8 @@ Request request_in(State state, EventKind for_event) {
   if (state != State::initial && state != State::received && state != State::checking) {
     r.channels.push_back(site);
   }
+  if (for_event == EventKind::override_finding)
+    r.findings.push_back({"personal_data.phone", Severity::blocking, "Numéro de téléphone"});
   return r;
 }
 
@@ -52,6 +54,7 @@ Event event_of(EventKind kind) {
   e.channel = "site";
   e.post_id = "pub-2026-0007";
   e.post_url = "http://127.0.0.1:8080/site/index.html#pub-2026-0007";
+  e.finding_code = "personal_data.phone";
   return e;
 }
 
@@ -192,6 +195,22 @@ TEST_CASE("approve with an unknown channel is refused, naming the reason") {
   CHECK(std::get<Refusal>(r).reason.find("not configured") != std::string::npos);
 }
 
+TEST_CASE("in a pre-election period, approval needs its confirmation") {
+  Request r = request_in(S::awaiting_approval, E::approve);
+  r.findings.push_back(
+      {std::string(kElectionPeriodFinding), Severity::warning, "Période électorale"});
+  auto e = event_of(E::approve);
+  auto refused = apply(r, e, policy());
+  REQUIRE(std::holds_alternative<Refusal>(refused));
+  CHECK(std::get<Refusal>(refused).reason.find("pre-election") != std::string::npos);
+  e.election_confirmed = true;
+  auto o = std::get<Outcome>(apply(r, e, policy()));
+  CHECK(o.request.state == S::scheduled);
+  // Outside such a period the confirmation changes nothing.
+  CHECK(std::holds_alternative<Outcome>(
+      apply(request_in(S::awaiting_approval, E::approve), e, policy())));
+}
+
 TEST_CASE("publishing waits for every channel before published") {
   Request r = request_in(S::publishing, E::channel_published);
   r.channels.push_back({"mastodon", ChannelStatus::pending, "", "", ""});
@@ -229,7 +248,7 @@ TEST_CASE("the Mermaid diagram draws every row") {
   const auto d = mermaid_diagram();
   CHECK(d.rfind("stateDiagram-v2", 0) == 0);
   CHECK(d.find("[*] --> received : submitted") != std::string::npos);
-  CHECK(d.find("awaiting_approval --> scheduled : approve [channels_known]") != std::string::npos);
+  CHECK(d.find("awaiting_approval --> scheduled : approve [approvable]") != std::string::npos);
 }
 
 TEST_CASE("a takedown during publishing stops pending channels and removes a late post") {
@@ -286,4 +305,16 @@ TEST_CASE("an agent's reply amends the request; an override is recorded and re-c
   CHECK(lifted.request.state == State::checking);
   // While the checks run again, a second override waits: the machine refuses it.
   CHECK(std::holds_alternative<Refusal>(apply(lifted.request, o, Policy{})));
+
+  SUBCASE("only a finding the request has, and one the referent may lift") {
+    o.finding_code = "image.blurred";
+    CHECK(std::holds_alternative<Refusal>(apply(r, o, Policy{})));
+    for (const char* code : {"media.taken_down", "consent.missing", "consent.refused",
+                             "consent.minors", "election.period"}) {
+      CAPTURE(code);
+      r.findings = {{code, Severity::blocking, "…"}};
+      o.finding_code = code;
+      CHECK(std::holds_alternative<Refusal>(apply(r, o, Policy{})));
+    }
+  }
 }
