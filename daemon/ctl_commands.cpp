@@ -24,6 +24,7 @@
 #include "daemon/ctl_takedown.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/policy_from_config.hpp"
+#include "workflow/checks.hpp"
 #include "workflow/engine.hpp"
 
 namespace relais::daemon {
@@ -40,9 +41,12 @@ constexpr const char* kUsage =
     "  list [--state STATE] [--limit N]     requests, newest first (N: 1-10000, "
     "default 50)\n"
     "  show ID                              one request: channels, findings, media, history\n"
-    "  approve ID [--channels a,b] [--at YYYY-MM-DDTHH:MM]\n"
-    "                                       approve; --at is local time in general.timezone\n"
+    "  approve ID [--channels a,b] [--at YYYY-MM-DDTHH:MM] [--confirm-election]\n"
+    "                                       approve; --at is local time in general.timezone;\n"
+    "                                       --confirm-election in a pre-election period\n"
     "  reject ID --reason TEXT              reject, with the reason the agent will read\n"
+    "  override ID CODE --reason TEXT       lift a finding (its code, as `show` prints it); a\n"
+    "                                       request waiting for changes is checked again\n"
     "  takedown ID [--reason TEXT] [--requester ADDR]\n"
     "                                       remove from every channel now, as a takedown case\n"
     "  quarantine list                      input kept because it could not be read\n"
@@ -66,6 +70,31 @@ int no_request(std::ostream& err, std::string_view id) {
   return 1;
 }
 
+// Why the machine would refuse `e`, in the operator's terms, where relaisctl can say better
+// than the transition table's guard.
+std::string refusal_hint(const Request& r, const Event& e) {
+  if (e.kind == EventKind::approve && !e.election_confirmed &&
+      r.has_finding(workflow::kElectionPeriodFinding)) {
+    return "it was sent during a pre-election period; approve it with --confirm-election";
+  }
+  if (e.kind == EventKind::override_finding) {
+    if (!r.has_finding(e.finding_code)) {
+      std::string codes;
+      for (const auto& f : r.findings)
+        codes += (codes.empty() ? "" : ", ") + terminal_text(f.code, 60);
+      return fmt::format("it has no finding {} (its findings: {})",
+                         terminal_text(e.finding_code, 60), codes.empty() ? "none" : codes);
+    }
+    if (!workflow::overridable(e.finding_code)) {
+      return fmt::format(
+          "{} may not be lifted: a takedown, a consent or the pre-election period is not a "
+          "judgement of the checks (record a consent with `relaisctl consent add --request`)",
+          terminal_text(e.finding_code, 60));
+    }
+  }
+  return {};
+}
+
 // One referent event on one request, in one transaction; prints the outcome.
 int act(const Config& config, std::string_view id, Event event, const CtlParsed& p,
         std::ostream& out, std::ostream& err) {
@@ -73,6 +102,13 @@ int act(const Config& config, std::string_view id, Event event, const CtlParsed&
     const auto request = store.find_request(id);
     if (!request)
       return no_request(err, id);
+    if (request->state == workflow::State::awaiting_approval ||
+        request->state == workflow::State::needs_changes) {
+      if (const auto hint = refusal_hint(*request, event); !hint.empty()) {
+        err << fmt::format("refused: {}: {} (nothing changed)\n", request->reference, hint);
+        return 1;
+      }
+    }
     workflow::Engine engine(make_policy(config));
     const auto handled = engine.handle(store, request->id, event);
     if (!handled.applied) {
@@ -194,10 +230,12 @@ int ctl_show(const Config& config, const CtlArgs& args, const CtlOptions& opts, 
 
 int ctl_approve(const Config& config, const CtlArgs& args, const CtlOptions& opts,
                 std::ostream& out, std::ostream& err) {
-  auto p = parse_ctl_args("approve", args, {"--channels", "--at"}, opts, err);
+  auto p =
+      parse_ctl_args("approve", args, {"--channels", "--at"}, opts, err, {"--confirm-election"});
   if (!p || !one_positional("approve", *p, "one ID", err))
     return 2;
   Event e = cli_event(EventKind::approve, opts);
+  e.election_confirmed = has_switch(*p, "--confirm-election");
   if (const auto* list = value_of(*p, "--channels")) {
     e.channels = split_channels(*list);
     if (e.channels.empty()) {
@@ -241,6 +279,31 @@ int ctl_reject(const Config& config, const CtlArgs& args, const CtlOptions& opts
   return act(config, p->positional[0], std::move(e), *p, out, err);
 }
 
+int ctl_override(const Config& config, const CtlArgs& args, const CtlOptions& opts,
+                 std::ostream& out, std::ostream& err) {
+  auto p = parse_ctl_args("override", args, {"--reason"}, opts, err);
+  if (!p)
+    return 2;
+  if (p->positional.size() != 2) {
+    err << "relaisctl override: expected an ID and a finding CODE (relaisctl show ID lists "
+           "them)\n";
+    return 2;
+  }
+  const auto* reason = value_of(*p, "--reason");
+  if (!reason || is_blank(*reason)) {
+    err << "relaisctl override: --reason TEXT is required (it stays beside the finding)\n";
+    return 2;
+  }
+  if (reason->size() > kReasonMax) {
+    err << fmt::format("relaisctl override: --reason is longer than {} bytes\n", kReasonMax);
+    return 2;
+  }
+  Event e = cli_event(EventKind::override_finding, opts);
+  e.finding_code = p->positional[1];
+  e.reason = *reason;
+  return act(config, p->positional[0], std::move(e), *p, out, err);
+}
+
 int ctl_quarantine(const Config& config, const CtlArgs& args, const CtlOptions& opts,
                    std::ostream& out, std::ostream& err) {
   auto p = parse_ctl_args("quarantine", args, {}, opts, err);
@@ -268,14 +331,10 @@ int run_ctl(const Config& config, const CtlArgs& args, const CtlOptions& opts, s
             std::ostream& err) {
   using Command =
       int (*)(const Config&, const CtlArgs&, const CtlOptions&, std::ostream&, std::ostream&);
-  static const std::map<std::string, Command, std::less<>> kCommands{{"list", ctl_list},
-                                                                     {"show", ctl_show},
-                                                                     {"approve", ctl_approve},
-                                                                     {"reject", ctl_reject},
-                                                                     {"quarantine", ctl_quarantine},
-                                                                     {"audit", ctl_audit},
-                                                                     {"consent", ctl_consent},
-                                                                     {"takedown", ctl_takedown}};
+  static const std::map<std::string, Command, std::less<>> kCommands{
+      {"list", ctl_list},     {"show", ctl_show},         {"approve", ctl_approve},
+      {"reject", ctl_reject}, {"override", ctl_override}, {"quarantine", ctl_quarantine},
+      {"audit", ctl_audit},   {"consent", ctl_consent},   {"takedown", ctl_takedown}};
   if (args.empty()) {
     err << kUsage;
     return 2;

@@ -45,6 +45,14 @@ bool overridable(std::string_view code) {
          code != kElectionPeriodFinding;
 }
 
+void lift(Finding& f, std::string_view reason) {
+  static constexpr std::string_view kMark = " (Levé par le référent : ";
+  if (const auto at = f.message.find(kMark); at != std::string::npos)
+    f.message.erase(at);
+  f.severity = Severity::info;
+  f.message += fmt::format("{}{}.)", kMark, reason);
+}
+
 std::vector<Finding> run_checks(const CheckInput& in, const CheckPolicy& policy) {
   std::vector<Finding> out;
   check_stages::text_findings(in, policy, out);
@@ -56,8 +64,7 @@ std::vector<Finding> run_checks(const CheckInput& in, const CheckPolicy& policy)
                            [&](const FindingOverride& o) { return o.code == f.code; });
     if (it == in.overrides.end() || !overridable(f.code))
       continue;
-    f.severity = Severity::info;
-    f.message += fmt::format(" (Levé par le référent : {}.)", it->reason);
+    lift(f, it->reason);
   }
   return out;
 }

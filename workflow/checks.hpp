@@ -67,4 +67,8 @@ bool in_election_period(const std::vector<ElectionPeriod>& periods, TimePoint at
 // by a takedown, consent findings and the pre-election period may not be.
 bool overridable(std::string_view code);
 
+// Marks `f` as lifted by the referent: information, its sentence followed by the reason (a
+// later reason replaces an earlier one).
+void lift(Finding& f, std::string_view reason);
+
 }  // namespace relais::workflow

@@ -126,7 +126,7 @@ void record_override(Outcome& o, const Event& e, const Policy&) {
   list.push_back({e.finding_code, e.reason, e.actor, e.at});
   for (auto& f : o.request.findings) {
     if (f.code == e.finding_code)
-      f.severity = Severity::info;
+      lift(f, e.reason);
   }
 }
 void keep_note(Outcome& o, const Event& e, const Policy&) {
