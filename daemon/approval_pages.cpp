@@ -29,6 +29,7 @@ struct Form {
   std::string action, reason, csrf, publish_at, text;
   std::vector<std::string> channels;
   bool edit_text = false;
+  bool confirm_election = false;
 };
 
 Form parse_form(const std::string& body) {
@@ -52,6 +53,8 @@ Form parse_form(const std::string& body) {
       f.publish_at = value;
     else if (key == "channel")
       f.channels.push_back(value);
+    else if (key == "confirm_election")
+      f.confirm_election = value == "1";
     else if (key == "text") {
       f.text = value;
       f.edit_text = true;
@@ -157,6 +160,7 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::show(const std::string& raw,
   ctx["channel_options"] = std::move(options);
   ctx["publish_at_value"] = format_input(now() + s_.engine.policy().publish_delay);
   ctx["has_blocking"] = r.has_blocking_finding();
+  ctx["election_period"] = r.has_finding(kElectionPeriodFinding);
   if (preselect == "approve" || preselect == "request_changes" || preselect == "reject") {
     ctx["preselect"] = json::object{{preselect, true}};
   }
@@ -200,6 +204,7 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
   struct Acted {
     std::optional<TokenProblem> problem;
     std::string refusal;
+    bool election_unconfirmed = false;
     std::optional<Request> request;
   };
   Acted acted;
@@ -212,6 +217,11 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
       out.problem = check_token(token, out.request ? &*out.request : nullptr, form.action, at);
       if (out.problem)
         return out;
+      if (kind == EventKind::approve && !form.confirm_election &&
+          out.request->has_finding(kElectionPeriodFinding)) {
+        out.election_unconfirmed = true;  // a clear page, before the machine's generic refusal
+        return out;
+      }
       Event e;
       e.kind = *kind;
       e.at = at;
@@ -220,6 +230,7 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
       e.reason = form.reason;
       e.channels = form.channels;
       e.publish_at = publish_at;
+      e.election_confirmed = form.confirm_election;
       if (form.edit_text && !form.text.empty())
         e.text = form.text;
       auto handled = s_.engine.handle(store, token->request_id, e);
@@ -245,6 +256,11 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
                  to_string(*acted.problem));
     co_return page(http::status::conflict, lang, "page_message.html",
                    problem_context(acted.problem, r));
+  }
+  if (acted.election_unconfirmed) {
+    co_return page(
+        http::status::bad_request, lang, "page_message.html",
+        json::object{{"input_error", json::object{{"election", true}}}, {"back_url", "/a/" + raw}});
   }
   if (!acted.refusal.empty()) {
     auto ctx = problem_context(std::nullopt, r);

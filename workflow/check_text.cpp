@@ -151,7 +151,7 @@ void text_findings(const CheckInput& in, const CheckPolicy& policy, std::vector<
   const bool election = in_election_period(policy.election_periods, in.now);
   lexicon_terms(in, policy, election, out);
   if (election) {
-    out.push_back({"election.period", Severity::warning,
+    out.push_back({std::string(kElectionPeriodFinding), Severity::warning,
                    "Période préélectorale : le référent devra confirmer expressément que cette "
                    "publication respecte la neutralité exigée pendant cette période."});
   }

@@ -1,6 +1,8 @@
 """The checks stage end to end: a blurred photo goes back to the agent with a French mail that
 says so; the agent's reply in the thread with a sharp photo reaches the referent; the completion
-form fills in what is missing; a published photo carries no GPS position."""
+form fills in what is missing; a published photo carries no GPS position; the referent lifts a
+finding with relaisctl; in a pre-election period every approval is confirmed on purpose."""
+import datetime
 import os
 import re
 import subprocess
@@ -79,6 +81,24 @@ class Checks(RelaisTestCase):
         self.assertIn("numéro de téléphone", body)
         self.assertNotIn("06 12 34 56 78", body, "the mail masks the number")
 
+    def test_referent_lifts_a_finding_with_relaisctl(self):
+        r = self.relais
+        ref = self.submit(text="Renseignements à l'accueil de la mairie : 04 50 12 34 56.\n"
+                               "Auteur : Jeanne Martin\n")
+        self.needs_changes_mail(ref)
+        code, out, err = r.ctl("override", ref, "consent.missing", "--reason", "x")
+        self.assertEqual(code, 1, out)
+        self.assertIn("personal_data.phone", err, "the refusal lists the request's findings")
+        code, out, err = r.ctl("override", ref, "personal_data.phone", "--reason",
+                               "numéro public de l'accueil")
+        self.assertEqual(code, 0, err)
+        self.assertIn("needs_changes -> checking", out)
+        r.wait_state(ref, "awaiting_approval", timeout=30)
+        body = text_of(r.wait_mail(to=REFERENT, subject_has=ref)[-1])
+        self.assertIn("Levé par le référent : numéro public de l'accueil.", body)
+        self.assertEqual(r.decide(self.referent_token(ref), "approve").status, 200)
+        r.wait_state(ref, "published")
+
     def test_published_copy_has_no_gps(self):
         r = self.relais
         path = os.path.join(r.dir, "gps.jpg")
@@ -105,6 +125,38 @@ class Checks(RelaisTestCase):
             tags = subprocess.run(["exiv2", "-pa", p], capture_output=True, text=True).stdout
             self.assertNotIn("GPS", tags, p)
             self.assertIn("Jeanne Martin", tags, "the credit stays")
+
+
+class ElectionPeriod(RelaisTestCase):
+    today = datetime.date.today()
+    config = dict(checks={"election_periods": [
+        f"{today - datetime.timedelta(days=1)}/{today + datetime.timedelta(days=60)}"]})
+
+    def test_approval_needs_the_confirmation(self):
+        r = self.relais
+        ref = self.submit(text="Le forum des associations a réuni quarante stands.\n"
+                               "Auteur : Jeanne Martin\n")
+        mail = r.wait_mail(to=REFERENT, subject_has=ref)[-1]
+        self.assertIn("préélectorale", text_of(mail))
+        token = self.referent_token(ref)
+        page = r.get(f"/a/{token}")
+        self.assertIn('name="confirm_election"', page.body)
+        refused = r.decide(token, "approve")
+        self.assertEqual(refused.status, 400, refused)
+        self.assertIn("période préélectorale", refused.body)
+        self.assertIn("Rien n'a été modifié", refused.body)
+        self.assertEqual(r.state_of(ref), "awaiting_approval")
+        done = r.decide(token, "approve", confirm_election="1")
+        self.assertEqual(done.status, 200, done)
+        r.wait_state(ref, ("scheduled", "publishing", "published"))
+        code, out, err = r.ctl("show", ref)
+        self.assertIn("approve", out, "the approval is in the request's history")
+
+    def test_political_terms_are_blocking(self):
+        r = self.relais
+        ref = self.submit(text="Le candidat a inauguré le forum des associations.\n"
+                               "Auteur : Jeanne Martin\n")
+        r.wait_state(ref, "needs_changes")
 
 
 if __name__ == "__main__":
