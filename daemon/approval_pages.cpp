@@ -14,12 +14,16 @@
 #include "daemon/mail_job.hpp"
 #include "workflow/approval_token.hpp"
 #include "workflow/checks.hpp"
+#include "workflow/declaration.hpp"
+#include "workflow/video_probe.hpp"
 
 namespace relais::daemon {
 namespace json = boost::json;
 using namespace workflow;
 
 namespace {
+
+constexpr int kPosterSide = 1280;
 
 TimePoint now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
@@ -97,7 +101,8 @@ HttpResponse ApprovalPages::page(http::status status, std::string_view lang, std
   res.set("X-Content-Type-Options", "nosniff");
   res.set("X-Frame-Options", "DENY");
   res.set("Content-Security-Policy",
-          "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'");
+          "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
+          "form-action 'self'");
   auto body = s_.templates.render(lang, name, json::value(ctx));
   if (!body) {
     spdlog::error("page template failed name={} error=\"{}\"", name, body.error().message);
@@ -144,13 +149,19 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::show(const std::string& raw,
   json::object ctx = request_context(r, shown.media, s_);
   ctx["action_url"] = "/a/" + raw;
   ctx["csrf"] = csrf_for(s_.token_key, raw);
-  json::array images;
+  json::array images, videos, forms;
   for (const auto& m : shown.media) {
-    if (m.content_type.starts_with("image/")) {
-      images.push_back({{"url", fmt::format("/a/{}/m/{}", raw, m.position)}, {"name", m.filename}});
-    }
+    const auto url = fmt::format("/a/{}/m/{}", raw, m.position);
+    if (is_consent_form(m.filename, m.content_type))
+      forms.push_back({{"url", url}, {"name", m.filename}});
+    else if (m.content_type.starts_with("image/"))
+      images.push_back({{"url", url}, {"name", m.filename}});
+    else if (m.content_type.starts_with("video/"))
+      videos.push_back({{"url", url}, {"poster_url", url + "/poster"}, {"name", m.filename}});
   }
   ctx["images"] = std::move(images);
+  ctx["videos"] = std::move(videos);
+  ctx["forms"] = std::move(forms);
   json::array options;
   const auto& chosen = s_.engine.policy().default_channels;
   for (const auto& name : s_.engine.policy().known_channels) {
@@ -276,13 +287,15 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
   co_return page(http::status::ok, lang, "page_message.html", ctx);
 }
 
-boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw, int position) {
+boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw, int position,
+                                                          bool poster) {
   struct Found {
     bool ok = false;
     std::string content_type;
+    std::string filename;
     std::string bytes;
   };
-  auto job2 = [this, raw, position] {
+  auto job2 = [this, raw, position, poster] {
     Found f;
     if (!plausible_raw_token(raw))
       return f;
@@ -291,14 +304,28 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
     if (!token || token->used_at || now() >= token->expires_at)
       return f;
     for (const auto& m : store.media_of(token->request_id)) {
-      if (m.position != position || !m.content_type.starts_with("image/"))
+      if (m.position != position)
         continue;
-      auto bytes = s_.media.get(m.sha256);
-      if (!bytes)
-        return f;
+      if (poster) {
+        if (!m.content_type.starts_with("video/"))
+          return f;
+        auto frame = video_poster(s_.media.path_of(m.sha256).string(), kPosterSide);
+        if (!frame) {
+          spdlog::warn("video poster failed request_id={} position={} error=\"{}\"",
+                       token->request_id, position, frame.error().message);
+          return f;
+        }
+        f.content_type = "image/jpeg";
+        f.bytes = std::move(*frame);
+      } else {
+        auto bytes = s_.media.get(m.sha256);
+        if (!bytes)
+          return f;
+        f.content_type = m.content_type;
+        f.bytes = std::move(*bytes);
+      }
       f.ok = true;
-      f.content_type = m.content_type;
-      f.bytes = std::move(*bytes);
+      f.filename = m.filename;
     }
     return f;
   };
@@ -307,6 +334,16 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
   res.set(http::field::content_type, found.ok ? found.content_type : "text/plain; charset=utf-8");
   res.set(http::field::cache_control, "private, no-store");
   res.set("X-Content-Type-Options", "nosniff");
+  // What the agent sent is shown, never run: no script in an SVG or a PDF on this origin.
+  res.set("Content-Security-Policy", "default-src 'none'; sandbox");
+  const bool inline_type =
+      (found.content_type.starts_with("image/") && found.content_type != "image/svg+xml") ||
+      found.content_type.starts_with("video/");
+  if (found.ok && !inline_type) {
+    res.set(http::field::content_disposition,
+            fmt::format("attachment; filename=\"media-{}{}\"", position,
+                        found.content_type == "application/pdf" ? ".pdf" : ""));
+  }
   res.body() = found.ok ? std::move(found.bytes) : std::string("Not found\n");
   co_return res;
 }
@@ -318,10 +355,13 @@ boost::asio::awaitable<HttpResponse> route_approval_link(ApprovalPages& pages, s
   if (slash != std::string::npos) {  // /a/TOKEN/m/N
     const std::string token = rest.substr(0, slash);
     const std::string tail = rest.substr(slash);
-    if (get && tail.starts_with("/m/") && tail.size() > 3 && tail.size() < 8 &&
-        tail.find_first_not_of("0123456789", 3) == std::string::npos) {
-      const int position = std::stoi(tail.substr(3));
-      auto answer = co_await pages.media(token, position);
+    constexpr std::string_view kPoster = "/poster";
+    const bool poster = tail.ends_with(kPoster);
+    const std::string number =
+        tail.size() > 3 ? tail.substr(3, tail.size() - 3 - (poster ? kPoster.size() : 0)) : "";
+    if (get && tail.starts_with("/m/") && !number.empty() && number.size() < 5 &&
+        number.find_first_not_of("0123456789") == std::string::npos) {
+      auto answer = co_await pages.media(token, std::stoi(number), poster);
       co_return answer;
     }
     co_return plain(http::status::not_found, "Not found\n");

@@ -89,6 +89,20 @@ def blurred_photo_bytes():
         return f.read()
 
 
+def video_bytes():
+    """A 1920 x 1080 H.264 clip of 2 s made by ffmpeg from its generated test picture."""
+    path = os.path.join(tempfile.gettempdir(), "relais-e2e-video-v1.mp4")
+    if not os.path.exists(path):
+        part = path + ".%d.mp4" % os.getpid()
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=size=1920x1080:rate=25", "-t", "2", "-c:v", "libx264",
+                        "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", part],
+                       check=True)
+        os.replace(part, path)
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -426,6 +440,14 @@ class Relais:
 
     def get(self, path):
         return self.http("GET", path)
+
+    def get_bytes(self, path):
+        """(status, body bytes, headers) of a GET, for files rather than pages."""
+        try:
+            with urllib.request.urlopen(self.base_url + path, timeout=30) as r:
+                return r.status, r.read(), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), dict(e.headers)
 
     def post(self, path, fields=None, raw_body=None):
         return self.http("POST", path, fields=fields, raw_body=raw_body)

@@ -99,6 +99,37 @@ class Checks(RelaisTestCase):
         self.assertEqual(r.decide(self.referent_token(ref), "approve").status, 200)
         r.wait_state(ref, "published")
 
+    def test_approval_page_shows_the_video_and_the_consent_form(self):
+        r = self.relais
+        form = b"%PDF-1.4\n% autorisation\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+        ref = self.submit(
+            text="Le forum des associations en vidéo.\nAuteur : Jeanne Martin\n"
+                 "Personnes : Léa Dupont\nConsentement : formulaire joint\n",
+            attachments=[(harness.video_bytes(), "video/mp4", "forum.mp4"),
+                         (form, "application/pdf", "autorisation-lea.pdf")])
+        token = self.referent_token(ref)
+        page = r.get(f"/a/{token}")
+        self.assertEqual(page.status, 200, page)
+        video = re.search(r'<video[^>]* poster="([^"]+)" src="([^"]+)"', page.body)
+        self.assertIsNotNone(video, page.body)
+        self.assertIn("media-src 'self'", page.headers["Content-Security-Policy"])
+        status, poster, headers = r.get_bytes(video.group(1))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "image/jpeg")
+        self.assertTrue(poster.startswith(b"\xff\xd8"), "a JPEG poster frame")
+        status, clip, headers = r.get_bytes(video.group(2))
+        self.assertEqual((status, headers["Content-Type"]), (200, "video/mp4"))
+        self.assertEqual(clip, harness.video_bytes())
+        self.assertIn("autorisation-lea.pdf", page.body)
+        pdf = re.search(r'<li><a href="([^"]+)">autorisation-lea.pdf</a>', page.body).group(1)
+        status, body, headers = r.get_bytes(pdf)
+        self.assertEqual(body, form)
+        self.assertTrue(headers["Content-Disposition"].startswith("attachment"),
+                        "a file from outside is downloaded, not opened on our origin")
+        self.assertIn("sandbox", headers["Content-Security-Policy"])
+        self.assertEqual(r.get_bytes(f"/a/{token}/m/1/poster")[0], 404, "a PDF has no poster")
+        self.assertEqual(r.get_bytes(f"/a/{token}/m/9")[0], 404)
+
     def test_published_copy_has_no_gps(self):
         r = self.relais
         path = os.path.join(r.dir, "gps.jpg")
