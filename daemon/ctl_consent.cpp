@@ -153,7 +153,7 @@ int list(const Config& config, const CtlParsed& p, const CtlOptions& opts, std::
     const auto consents = store.list_consents(std::nullopt);
     json::array a;
     std::vector<std::vector<std::string>> rows{
-        {"ID", "PERSON", "EMAIL", "SCOPE", "COVERS", "GIVEN", "STATUS"}};
+        {"ID", "PERSON", "EMAIL", "SCOPE", "COVERS", "GIVEN", "STATUS", "EVIDENCE"}};
     for (const auto& c : consents) {
       const auto person = store.load_person(c.person_id);
       const auto ref = request_reference(store, c.request_id);
@@ -166,7 +166,8 @@ int list(const Config& config, const CtlParsed& p, const CtlOptions& opts, std::
            person ? terminal_text(person->email, 40) : "",
            std::string(workflow::to_string(c.scope)) + (c.minor ? ", minor" : ""), covers(c, ref),
            local_date(c.given_at),
-           c.revoked_at ? "revoked " + local_date(*c.revoked_at) : consent_status(c, now)});
+           c.revoked_at ? "revoked " + local_date(*c.revoked_at) : consent_status(c, now),
+           c.evidence_name.empty() ? "-" : terminal_text(c.evidence_name, 40)});
     }
     if (p.json) {
       print_json(out, a);

@@ -16,6 +16,7 @@
 #include "daemon/mail_job.hpp"
 #include "workflow/backoff.hpp"
 #include "workflow/checks.hpp"
+#include "workflow/consent_forms.hpp"
 #include "workflow/declaration.hpp"
 #include "workflow/published_copy.hpp"
 #include "workflow/transitions.hpp"
@@ -299,6 +300,15 @@ asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
     e.findings = findings;
     auto h = s_.engine.handle(store, *row.request_id, e);
     ++(h.applied ? s_.metrics.transitions : s_.metrics.refused_events);
+    if (h.applied) {
+      const auto recorded = record_consent_forms(store, *h.request, store.media_of(h.request->id),
+                                                 findings, e.at, "system");
+      if (recorded.consents_added > 0 || recorded.links_added > 0) {
+        spdlog::info("consent forms recorded request={} persons_added={} links={} consents={}",
+                     h.request->reference, recorded.persons_added, recorded.links_added,
+                     recorded.consents_added);
+      }
+    }
     store.complete_outbox(row.id, now());
     spdlog::info("checks done request={} findings={} blocking={}", ref_of(store, row),
                  findings.size(),

@@ -9,25 +9,6 @@
 namespace relais::workflow {
 namespace {
 
-// Whole words of a folded text (letters and digits), in order.
-std::vector<std::string> words_of(std::string_view folded) {
-  std::vector<std::string> out;
-  std::string word;
-  for (char c : folded) {
-    const bool part =
-        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || static_cast<unsigned char>(c) >= 0x80;
-    if (part) {
-      word += c;
-    } else if (!word.empty()) {
-      out.push_back(std::move(word));
-      word.clear();
-    }
-  }
-  if (!word.empty())
-    out.push_back(std::move(word));
-  return out;
-}
-
 template <std::size_t N>
 bool has_any(const std::vector<std::string>& words, const std::array<std::string_view, N>& wanted) {
   return std::any_of(words.begin(), words.end(), [&](const std::string& w) {
@@ -59,26 +40,50 @@ constexpr std::array<std::string_view, 14> kYesWords{
     "autorises", "accord", "formulaire", "formulaires", "consent", "signed",  "given"};
 constexpr std::array<std::string_view, 5> kNoWords{"non", "no", "refus", "refuse", "refusee"};
 
+struct NamedPerson {
+  std::string name;
+  std::string remark;  // the parenthesised text after the name, if any
+};
+
 // Names from the people line: split on commas, semicolons and " et " / " and ", with any
-// parenthesised remark ("(mineur)") removed.
-std::vector<std::string> split_names(std::string_view people) {
+// parenthesised remark ("(mineur)") taken apart.
+std::vector<NamedPerson> split_names(std::string_view people) {
+  // Remarks are cut out first, with a marker (\x01) standing where each one was, so that a
+  // comma inside a remark does not split a name.
   std::string cleaned;
+  std::vector<std::string> remarks;
   int depth = 0;
   for (char c : people) {
-    if (c == '(')
-      ++depth;
-    else if (c == ')')
+    if (c == '(') {
+      if (depth++ == 0) {
+        cleaned += '\x01';
+        remarks.emplace_back();
+      }
+    } else if (c == ')') {
       depth = std::max(0, depth - 1);
-    else if (depth == 0)
+    } else if (depth == 0) {
       cleaned += c;
+    } else {
+      remarks.back() += c;
+    }
   }
-  std::vector<std::string> out;
+  std::vector<NamedPerson> out;
+  std::size_t next_remark = 0;
   auto push = [&](std::string_view s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string_view::npos)
+    NamedPerson p;
+    std::string name;
+    for (char c : s) {
+      if (c == '\x01')
+        p.remark += remarks[next_remark++] + " ";
+      else
+        name += c;
+    }
+    const auto b = name.find_first_not_of(" \t");
+    if (b == std::string::npos)
       return;
-    const auto e = s.find_last_not_of(" \t.");
-    out.emplace_back(s.substr(b, e - b + 1));
+    const auto e = name.find_last_not_of(" \t.");
+    p.name = name.substr(b, e - b + 1);
+    out.push_back(std::move(p));
   };
   std::string_view rest = cleaned;
   while (!rest.empty()) {
@@ -117,8 +122,17 @@ PeopleReading read_people(const Declaration& d) {
   r.consent_refused = has_any(consent_words, kNoWords) && !has_any(consent_words, kYesWords);
   r.consent_claimed =
       !r.consent_refused && (has_any(consent_words, kYesWords) || r.parental_consent_claimed);
-  if (!r.none_identifiable)
-    r.names = split_names(d.people);
+  if (r.none_identifiable)
+    return r;
+  bool any_marked = false;
+  for (auto& p : split_names(d.people)) {
+    const bool marked = has_any(words_of(fold_for_matching(p.remark)), kMinorWords);
+    any_marked = any_marked || marked;
+    r.names.push_back(std::move(p.name));
+    r.name_is_minor.push_back(marked);
+  }
+  if (r.minors && !any_marked)
+    r.name_is_minor.assign(r.names.size(), true);
   return r;
 }
 

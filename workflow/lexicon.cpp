@@ -521,4 +521,22 @@ std::vector<LexiconHit> find_lexicon_terms(std::string_view text,
   return hits;
 }
 
+std::vector<std::string> words_of(std::string_view folded) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char c : folded) {
+    const bool part =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || static_cast<unsigned char>(c) >= 0x80;
+    if (part) {
+      word += c;
+    } else if (!word.empty()) {
+      out.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty())
+    out.push_back(std::move(word));
+  return out;
+}
+
 }  // namespace relais::workflow

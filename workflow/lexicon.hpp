@@ -77,4 +77,8 @@ std::vector<LexiconHit> find_lexicon_terms(std::string_view text,
 // they separate words in French ("l'élection"); every other character is kept as it is.
 std::string fold_for_matching(std::string_view text);
 
+// The whole words of a folded text (letters and digits; any byte of a multi-byte character
+// counts as a letter), in order.
+std::vector<std::string> words_of(std::string_view folded);
+
 }  // namespace relais::workflow

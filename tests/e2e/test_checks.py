@@ -129,6 +129,11 @@ class Checks(RelaisTestCase):
         self.assertIn("sandbox", headers["Content-Security-Policy"])
         self.assertEqual(r.get_bytes(f"/a/{token}/m/1/poster")[0], 404, "a PDF has no poster")
         self.assertEqual(r.get_bytes(f"/a/{token}/m/9")[0], 404)
+        code, out, err = r.ctl("consent", "list")
+        self.assertEqual(code, 0, err)
+        self.assertIn("Léa Dupont", out, "the form is entered in the consent registry")
+        self.assertIn("autorisation-lea.pdf", out)
+        self.assertIn(ref, out, "for this request")
 
     def test_published_copy_has_no_gps(self):
         r = self.relais

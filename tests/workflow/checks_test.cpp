@@ -283,9 +283,16 @@ TEST_CASE("declaration: people, minors and consent read from free lines") {
   auto r = read_people(
       {"Léa Dupont, Marc Martin et Jules Petit (mineur)", "oui, formulaires joints", "", {}});
   CHECK(r.names == std::vector<std::string>{"Léa Dupont", "Marc Martin", "Jules Petit"});
+  CHECK(r.name_is_minor == std::vector<bool>{false, false, true});
   CHECK(r.minors);
   CHECK(r.consent_claimed);
   CHECK_FALSE(r.parental_consent_claimed);
+  // A comma inside a remark does not split a name; minors with no name marked are all minors.
+  r = read_people({"Jules Petit (mineur, 9 ans), Léa Dupont", "oui", "", {}});
+  CHECK(r.names == std::vector<std::string>{"Jules Petit", "Léa Dupont"});
+  CHECK(r.name_is_minor == std::vector<bool>{true, false});
+  r = read_people({"Jules et Zoé", "accord des parents des enfants", "", {}});
+  CHECK(r.name_is_minor == std::vector<bool>{true, true});
   r = read_people({"Élèves de CM2", "Autorisation parentale signée", "", {}});
   CHECK(r.minors);
   CHECK(r.parental_consent_claimed);
