@@ -37,8 +37,8 @@ struct Fixture : relais::daemon::test::CtlConfigFixture {
     store.migrate();
     Engine engine(make_policy(config));
     store.begin();
-    awaiting_ = add(store, engine, "Inauguration de la médiathèque",
-                    {{"text.short", Severity::warning, "Le texte est court."}});
+    awaiting_ = add_checked(store, engine, "Inauguration de la médiathèque",
+                            {{"text.short", Severity::warning, "Le texte est court."}});
     MediaRow m;
     m.request_id = awaiting_;
     m.position = 0;
@@ -47,41 +47,12 @@ struct Fixture : relais::daemon::test::CtlConfigFixture {
     m.filename = "photo.jpg";
     m.size = 12345;
     store.insert_media(m);
-    blocked_ = add(store, engine, "Fête\x1b[31m du sport",
-                   {{"consent.missing", Severity::blocking, "Il manque l'accord écrit."}});
+    blocked_ = add_checked(store, engine, "Fête\x1b[31m du sport",
+                           {{"consent.missing", Severity::blocking, "Il manque l'accord écrit."}});
     store.insert_quarantine({0, std::string(64, 'b'), 99, "unreadable MIME", "127.0.0.1", kNow});
     store.commit();
   }
 
-  std::int64_t add(Store& store, Engine& engine, std::string subject,
-                   std::vector<Finding> findings) {
-    Request draft;
-    draft.sender = "agent@example.org";
-    draft.sender_name = "Agent Dupont";
-    draft.subject = std::move(subject);
-    draft.text = "La médiathèque ouvre ses portes.\nVenez nombreux.";
-    draft.author = "Photo: A. Dupont";
-    auto r = engine.create(store, draft, event(EventKind::submitted));
-    REQUIRE(engine.handle(store, r.id, event(EventKind::checks_started)).applied);
-    auto done = event(EventKind::checks_done);
-    done.findings = std::move(findings);
-    REQUIRE(engine.handle(store, r.id, done).applied);
-    return r.id;
-  }
-
-  static Event event(EventKind k) {
-    Event e;
-    e.kind = k;
-    e.at = kNow - 1h;
-    e.actor = "test";
-    e.source = "unit";
-    return e;
-  }
-
-  Request load(std::int64_t id) {
-    Store store(db(), Database::Mode::read_only);
-    return *store.load_request(id);
-  }
   std::size_t transitions(std::int64_t id) {
     Store store(db(), Database::Mode::read_only);
     return store.transitions_of(id).size();

@@ -59,6 +59,38 @@ struct CtlConfigFixture {
 
   fs::path db() const { return dir / "relais.db"; }
 
+  // A request run through the checks with `findings`: awaiting approval, or waiting for
+  // changes when one is blocking.
+  static std::int64_t add_checked(Store& store, Engine& engine, std::string subject,
+                                  std::vector<Finding> findings) {
+    Request draft;
+    draft.sender = "agent@example.org";
+    draft.sender_name = "Agent Dupont";
+    draft.subject = std::move(subject);
+    draft.text = "La médiathèque ouvre ses portes.\nVenez nombreux.";
+    draft.author = "Photo: A. Dupont";
+    auto r = engine.create(store, draft, checked_event(EventKind::submitted));
+    REQUIRE(engine.handle(store, r.id, checked_event(EventKind::checks_started)).applied);
+    auto done = checked_event(EventKind::checks_done);
+    done.findings = std::move(findings);
+    REQUIRE(engine.handle(store, r.id, done).applied);
+    return r.id;
+  }
+
+  static Event checked_event(EventKind k) {
+    Event e;
+    e.kind = k;
+    e.at = kNow - std::chrono::hours(1);
+    e.actor = "test";
+    e.source = "unit";
+    return e;
+  }
+
+  Request load(std::int64_t id) const {
+    Store store(db(), Database::Mode::read_only);
+    return *store.load_request(id);
+  }
+
   Run run(CtlArgs args) {
     std::ostringstream out, err;
     Run r;

@@ -21,40 +21,15 @@ struct Fixture : relais::daemon::test::CtlConfigFixture {
     store.migrate();
     Engine engine(make_policy(config));
     store.begin();
-    blocked = add(store, engine,
-                  {{"personal_data.phone", Severity::blocking, "Un numéro de téléphone : 04…"},
-                   {"consent.missing", Severity::blocking, "Il manque l'accord écrit."}});
-    election = add(store, engine,
-                   {{"election.period", Severity::warning, "Période préélectorale."},
-                    {"lexicon.politique", Severity::warning, "Terme politique : « candidat »."}});
+    blocked =
+        add_checked(store, engine, "Forum des associations",
+                    {{"personal_data.phone", Severity::blocking, "Un numéro de téléphone : 04…"},
+                     {"consent.missing", Severity::blocking, "Il manque l'accord écrit."}});
+    election =
+        add_checked(store, engine, "Forum des associations",
+                    {{"election.period", Severity::warning, "Période préélectorale."},
+                     {"lexicon.politique", Severity::warning, "Terme politique : « candidat »."}});
     store.commit();
-  }
-
-  std::int64_t add(Store& store, Engine& engine, std::vector<Finding> findings) {
-    Request draft;
-    draft.sender = "agent@example.org";
-    draft.subject = "Forum des associations";
-    draft.text = "Le forum des associations a réuni quarante stands.";
-    auto r = engine.create(store, draft, event(EventKind::submitted));
-    REQUIRE(engine.handle(store, r.id, event(EventKind::checks_started)).applied);
-    auto done = event(EventKind::checks_done);
-    done.findings = std::move(findings);
-    REQUIRE(engine.handle(store, r.id, done).applied);
-    return r.id;
-  }
-
-  static Event event(EventKind k) {
-    Event e;
-    e.kind = k;
-    e.at = kNow - 1h;
-    e.actor = "test";
-    e.source = "unit";
-    return e;
-  }
-
-  Request load(std::int64_t id) {
-    Store store(db(), Database::Mode::read_only);
-    return *store.load_request(id);
   }
 };
 
