@@ -10,6 +10,7 @@
 #include <boost/url/parse_query.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "daemon/link_lookup.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/mail_job.hpp"
 #include "workflow/approval_token.hpp"
@@ -128,12 +129,9 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::show(const std::string& raw,
     std::vector<MediaRow> media;
   };
   auto job0 = [this, raw] {
-    Shown out;
     auto& store = s_.readers.store();
-    auto token = store.find_token(token_hash(raw));
-    if (token)
-      out.request = store.load_request(token->request_id);
-    out.problem = check_token(token, out.request ? &*out.request : nullptr, "", now());
+    auto link = look_up_link(store, raw, "", now());
+    Shown out{link.problem, std::move(link.request), {}};
     if (out.request)
       out.media = store.media_of(out.request->id);
     return out;
@@ -221,13 +219,13 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
   Acted acted;
   try {
     auto job1 = [&, at = now()](Store& store) {
+      auto link = look_up_link(store, raw, form.action, at);
       Acted out;
-      auto token = store.find_token(token_hash(raw));
-      if (token)
-        out.request = store.load_request(token->request_id);
-      out.problem = check_token(token, out.request ? &*out.request : nullptr, form.action, at);
+      out.problem = link.problem;
+      out.request = std::move(link.request);
       if (out.problem)
         return out;
+      const auto& token = link.token;
       if (kind == EventKind::approve && !form.confirm_election &&
           out.request->has_finding(kElectionPeriodFinding)) {
         out.election_unconfirmed = true;  // a clear page, before the machine's generic refusal
@@ -300,9 +298,10 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
     if (!plausible_raw_token(raw))
       return f;
     auto& store = s_.readers.store();
-    auto token = store.find_token(token_hash(raw));
-    if (!token || token->used_at || now() >= token->expires_at)
+    const auto link = look_up_link(store, raw, "", now());
+    if (link.problem)
       return f;
+    const auto& token = link.token;
     for (const auto& m : store.media_of(token->request_id)) {
       if (m.position != position)
         continue;

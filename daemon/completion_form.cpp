@@ -6,6 +6,7 @@
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
 
+#include "daemon/link_lookup.hpp"
 #include "daemon/mail_job.hpp"
 #include "workflow/approval_token.hpp"
 #include "workflow/transitions.hpp"
@@ -66,12 +67,9 @@ boost::asio::awaitable<HttpResponse> show(Services& s, ApprovalPages& pages,
                                           const std::string& raw) {
   const auto& lang = s.config.general.language;
   auto job = [&s, raw] {
-    Loaded out;
     auto& store = s.readers.store();
-    auto token = store.find_token(token_hash(raw));
-    if (token)
-      out.request = store.load_request(token->request_id);
-    out.problem = check_token(token, out.request ? &*out.request : nullptr, "complete", now());
+    auto link = look_up_link(store, raw, "complete", now());
+    Loaded out{link.problem, std::move(link.request), {}};
     if (out.request)
       out.media = store.media_of(out.request->id);
     return out;
@@ -127,13 +125,11 @@ boost::asio::awaitable<HttpResponse> act(Services& s, ApprovalPages& pages, cons
   Acted acted;
   try {
     auto job = [&, at = now()](Store& store) {
-      Acted out;
-      auto token = store.find_token(token_hash(raw));
-      if (token)
-        out.request = store.load_request(token->request_id);
-      out.problem = check_token(token, out.request ? &*out.request : nullptr, "complete", at);
+      auto link = look_up_link(store, raw, "complete", at);
+      Acted out{link.problem, "", std::move(link.request)};
       if (out.problem)
         return out;
+      const auto& token = link.token;
       Event e;
       e.kind = EventKind::agent_replied;
       e.at = at;
