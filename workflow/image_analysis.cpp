@@ -19,22 +19,10 @@ using namespace image_detail;
 constexpr int kMinFaceSide = 20;
 
 Result<GreyImage> grey_of(VipsImage* srgb) {
-  VipsImage* grey = nullptr;
-  if (vips_colourspace(srgb, &grey, VIPS_INTERPRETATION_B_W, nullptr) != 0)
-    return decode_error("the image's colours could not be converted");
-  ImagePtr owned(grey);
-  if (grey->Bands != 1 || grey->BandFmt != VIPS_FORMAT_UCHAR)
-    return decode_error("the image could not be decoded (unexpected pixel layout)");
-  std::size_t size = 0;
-  std::unique_ptr<void, GFree> memory(vips_image_write_to_memory(grey, &size));
-  if (!memory)
-    return decode_error("the image could not be decoded (damaged or truncated file)");
-  GreyImage out{grey->Xsize, grey->Ysize, {}};
-  if (size != static_cast<std::size_t>(out.width) * out.height)
-    return decode_error("the image could not be decoded (unexpected pixel layout)");
-  out.pixels.resize(size);
-  std::memcpy(out.pixels.data(), memory.get(), size);
-  return out;
+  auto grey = grey_bytes(srgb);
+  if (!grey)
+    return grey.error();
+  return GreyImage{grey->width, grey->height, std::move(grey->pixels)};
 }
 
 }  // namespace

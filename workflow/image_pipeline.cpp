@@ -32,25 +32,10 @@ constexpr int hash_decode_side = 128;
 
 // The grey levels of a decoded picture, computed now (this is where a damaged file fails).
 Result<GreyPlane> grey_plane(VipsImage* srgb) {
-  VipsImage* grey = nullptr;
-  if (vips_colourspace(srgb, &grey, VIPS_INTERPRETATION_B_W, nullptr) != 0)
-    return decode_error("the image's colours could not be converted");
-  ImagePtr grey_ptr(grey);
-  VipsImage* as_double = nullptr;
-  if (vips_cast(grey, &as_double, VIPS_FORMAT_DOUBLE, nullptr) != 0)
-    return decode_error("the image could not be decoded (damaged or truncated file)");
-  ImagePtr double_ptr(as_double);
-  std::size_t size = 0;
-  std::unique_ptr<void, GFree> memory(vips_image_write_to_memory(as_double, &size));
-  if (!memory)
-    return decode_error("the image could not be decoded (damaged or truncated file)");
-  GreyPlane plane{as_double->Xsize, as_double->Ysize, {}};
-  const std::size_t count = static_cast<std::size_t>(plane.width) * plane.height;
-  if (as_double->Bands != 1 || size != count * sizeof(double))
-    return decode_error("the image could not be decoded (unexpected pixel layout)");
-  plane.pixels.resize(count);
-  std::memcpy(plane.pixels.data(), memory.get(), size);
-  return plane;
+  auto grey = grey_doubles(srgb);
+  if (!grey)
+    return grey.error();
+  return GreyPlane{grey->width, grey->height, std::move(grey->pixels)};
 }
 
 }  // namespace

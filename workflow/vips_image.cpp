@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <mutex>
 #include <utility>
 
@@ -162,6 +163,41 @@ Result<ImagePtr> decode_fitting(std::string_view bytes, const ImageInfo& info, i
     return decode_error("the image could not be turned upright");
   image.reset(upright);
   return image;
+}
+
+namespace {
+
+template <typename Sample>
+Result<GreySamples<Sample>> grey_samples(VipsImage* srgb, VipsBandFormat format) {
+  VipsImage* grey = nullptr;
+  if (vips_colourspace(srgb, &grey, VIPS_INTERPRETATION_B_W, nullptr) != 0)
+    return decode_error("the image's colours could not be converted");
+  ImagePtr grey_ptr(grey);
+  VipsImage* cast = nullptr;
+  if (vips_cast(grey, &cast, format, nullptr) != 0)
+    return decode_error("the image could not be decoded (damaged or truncated file)");
+  ImagePtr cast_ptr(cast);
+  std::size_t size = 0;
+  std::unique_ptr<void, GFree> memory(vips_image_write_to_memory(cast, &size));
+  if (!memory)
+    return decode_error("the image could not be decoded (damaged or truncated file)");
+  GreySamples<Sample> out{cast->Xsize, cast->Ysize, {}};
+  const std::size_t count = static_cast<std::size_t>(out.width) * out.height;
+  if (cast->Bands != 1 || size != count * sizeof(Sample))
+    return decode_error("the image could not be decoded (unexpected pixel layout)");
+  out.pixels.resize(count);
+  std::memcpy(out.pixels.data(), memory.get(), size);
+  return out;
+}
+
+}  // namespace
+
+Result<GreySamples<std::uint8_t>> grey_bytes(VipsImage* srgb) {
+  return grey_samples<std::uint8_t>(srgb, VIPS_FORMAT_UCHAR);
+}
+
+Result<GreySamples<double>> grey_doubles(VipsImage* srgb) {
+  return grey_samples<double>(srgb, VIPS_FORMAT_DOUBLE);
 }
 
 Result<std::string> encode_jpeg(VipsImage* srgb, int quality) {

@@ -5,9 +5,11 @@
 
 #include <vips/vips.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "workflow/image_pipeline.hpp"
 
@@ -45,6 +47,17 @@ Result<ImagePtr> decode_fitting(std::string_view bytes, const ImageInfo& info, i
 
 // The DCT pHash of a decoded picture and of its mirror image (width and height left as they are).
 Result<void> perceptual_hashes(VipsImage* srgb, ImageHashes& out);
+
+// The picture's luminance, one sample per pixel, row by row: 8-bit for the measures and the
+// face detector, double for the DCT. Fails on an unexpected layout or unreadable pixels.
+template <typename Sample>
+struct GreySamples {
+  int width = 0;
+  int height = 0;
+  std::vector<Sample> pixels;
+};
+Result<GreySamples<std::uint8_t>> grey_bytes(VipsImage* srgb);
+Result<GreySamples<double>> grey_doubles(VipsImage* srgb);
 
 // An 8-bit sRGB image as JPEG, no metadata kept.
 Result<std::string> encode_jpeg(VipsImage* srgb, int quality);
