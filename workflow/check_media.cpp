@@ -55,28 +55,33 @@ void image_quality(const MediaFacts& m, const ImageAnalysis& a, const CheckPolic
   }
 }
 
+// Over a network's limit: a warning, so that the referent can untick that channel.
+void warn_limit(std::vector<Finding>& out, const NetworkLimits& n, std::string_view what,
+                std::string message) {
+  out.push_back({fmt::format("limits.{}.{}", n.type, what), Severity::warning, std::move(message)});
+}
+
 void image_limits(const MediaFacts& m, const ImageAnalysis& a, const NetworkLimits& n,
                   std::vector<Finding>& out) {
   // HEIC goes out as JPEG, so its format never stops it.
   const std::string format = a.format == "heif" ? "jpeg" : a.format;
   if (std::find(n.image_formats.begin(), n.image_formats.end(), format) == n.image_formats.end()) {
-    out.push_back({fmt::format("limits.{}.image_format", n.type), Severity::warning,
-                   fmt::format("La photo « {} » est au format {}, que {} n'accepte pas : elle ne "
-                               "pourra pas y être publiée. Envoyez-la en JPEG.",
-                               m.filename, a.format, n.label)});
+    warn_limit(out, n, "image_format",
+               fmt::format("La photo « {} » est au format {}, que {} n'accepte pas : elle ne "
+                           "pourra pas y être publiée. Envoyez-la en JPEG.",
+                           m.filename, a.format, n.label));
   }
   if (n.max_image_bytes > 0 && a.bytes > n.max_image_bytes) {
-    out.push_back(
-        {fmt::format("limits.{}.image_bytes", n.type), Severity::warning,
-         fmt::format("La photo « {} » pèse {}, plus que les {} qu'accepte {}.", m.filename,
-                     human_bytes(a.bytes), human_bytes(n.max_image_bytes), n.label)});
+    warn_limit(out, n, "image_bytes",
+               fmt::format("La photo « {} » pèse {}, plus que les {} qu'accepte {}.", m.filename,
+                           human_bytes(a.bytes), human_bytes(n.max_image_bytes), n.label));
   }
   const auto pixels = static_cast<std::int64_t>(a.width) * a.height;
   if (n.max_image_pixels > 0 && pixels > n.max_image_pixels) {
-    out.push_back(
-        {fmt::format("limits.{}.image_pixels", n.type), Severity::warning,
-         fmt::format("La photo « {} » fait {} mégapixels, plus que les {} qu'accepte {}.",
-                     m.filename, megapixels(pixels), megapixels(n.max_image_pixels), n.label)});
+    warn_limit(
+        out, n, "image_pixels",
+        fmt::format("La photo « {} » fait {} mégapixels, plus que les {} qu'accepte {}.",
+                    m.filename, megapixels(pixels), megapixels(n.max_image_pixels), n.label));
   }
 }
 
@@ -84,28 +89,27 @@ void video_limits(const MediaFacts& m, const VideoInfo& v, const NetworkLimits& 
                   std::vector<Finding>& out) {
   if (std::find(n.video_containers.begin(), n.video_containers.end(), v.container) ==
       n.video_containers.end()) {
-    out.push_back({fmt::format("limits.{}.video_format", n.type), Severity::warning,
-                   fmt::format("La vidéo « {} » est au format {}, que {} n'accepte pas. "
-                               "Envoyez-la en MP4.",
-                               m.filename, v.container, n.label)});
+    warn_limit(out, n, "video_format",
+               fmt::format("La vidéo « {} » est au format {}, que {} n'accepte pas. "
+                           "Envoyez-la en MP4.",
+                           m.filename, v.container, n.label));
   }
   if (n.max_video_bytes > 0 && v.bytes > n.max_video_bytes) {
-    out.push_back(
-        {fmt::format("limits.{}.video_bytes", n.type), Severity::warning,
-         fmt::format("La vidéo « {} » pèse {}, plus que les {} qu'accepte {}.", m.filename,
-                     human_bytes(v.bytes), human_bytes(n.max_video_bytes), n.label)});
+    warn_limit(out, n, "video_bytes",
+               fmt::format("La vidéo « {} » pèse {}, plus que les {} qu'accepte {}.", m.filename,
+                           human_bytes(v.bytes), human_bytes(n.max_video_bytes), n.label));
   }
   if (n.max_video_seconds > 0 && v.duration_seconds > n.max_video_seconds) {
-    out.push_back({fmt::format("limits.{}.video_length", n.type), Severity::warning,
-                   fmt::format("La vidéo « {} » dure {:.0f} secondes, plus que les {:.0f} "
-                               "qu'accepte {}.",
-                               m.filename, v.duration_seconds, n.max_video_seconds, n.label)});
+    warn_limit(out, n, "video_length",
+               fmt::format("La vidéo « {} » dure {:.0f} secondes, plus que les {:.0f} "
+                           "qu'accepte {}.",
+                           m.filename, v.duration_seconds, n.max_video_seconds, n.label));
   }
   if (n.min_video_seconds > 0 && v.duration_seconds > 0 &&
       v.duration_seconds < n.min_video_seconds) {
-    out.push_back({fmt::format("limits.{}.video_length", n.type), Severity::warning,
-                   fmt::format("La vidéo « {} » dure moins de {:.0f} secondes, le minimum de {}.",
-                               m.filename, n.min_video_seconds, n.label)});
+    warn_limit(out, n, "video_length",
+               fmt::format("La vidéo « {} » dure moins de {:.0f} secondes, le minimum de {}.",
+                           m.filename, n.min_video_seconds, n.label));
   }
 }
 
@@ -169,16 +173,16 @@ void media_findings(const CheckInput& in, const CheckPolicy& policy, std::vector
     if (!n)
       continue;
     if (n->max_images > 0 && images > n->max_images) {
-      out.push_back({fmt::format("limits.{}.image_count", n->type), Severity::warning,
-                     fmt::format("{} photos sont jointes ; {} n'en publie que {} par message : "
-                                 "les premières seront publiées.",
-                                 images, n->label, n->max_images)});
+      warn_limit(out, *n, "image_count",
+                 fmt::format("{} photos sont jointes ; {} n'en publie que {} par message : "
+                             "les premières seront publiées.",
+                             images, n->label, n->max_images));
     }
     if (!n->images_and_video_together && images > 0 && videos > 0) {
-      out.push_back({fmt::format("limits.{}.mixed_media", n->type), Severity::warning,
-                     fmt::format("{} ne publie pas photos et vidéo dans le même message : seules "
-                                 "les photos y seront publiées.",
-                                 n->label)});
+      warn_limit(out, *n, "mixed_media",
+                 fmt::format("{} ne publie pas photos et vidéo dans le même message : seules "
+                             "les photos y seront publiées.",
+                             n->label));
     }
   }
 }
