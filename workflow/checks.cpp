@@ -45,12 +45,22 @@ bool overridable(std::string_view code) {
          code != kElectionPeriodFinding;
 }
 
+namespace {
+constexpr std::string_view kLiftedMark = " (Levé par le référent : ";
+constexpr std::string_view kContestedMark = " (Contesté par l'agent : ";
+}  // namespace
+
 void lift(Finding& f, std::string_view reason) {
-  static constexpr std::string_view kMark = " (Levé par le référent : ";
-  if (const auto at = f.message.find(kMark); at != std::string::npos)
-    f.message.erase(at);
+  for (auto mark : {kLiftedMark, kContestedMark}) {
+    if (const auto at = f.message.find(mark); at != std::string::npos)
+      f.message.erase(at);
+  }
   f.severity = Severity::info;
-  f.message += fmt::format("{}{}.)", kMark, reason);
+  f.message += fmt::format("{}{}.)", kLiftedMark, reason);
+}
+
+bool is_contest(const FindingOverride& o) {
+  return o.actor.starts_with("agent:");
 }
 
 std::vector<Finding> run_checks(const CheckInput& in, const CheckPolicy& policy) {
@@ -58,13 +68,20 @@ std::vector<Finding> run_checks(const CheckInput& in, const CheckPolicy& policy)
   check_stages::text_findings(in, policy, out);
   check_stages::media_findings(in, policy, out);
   check_stages::people_findings(in, out);
-  // The referent's overrides: the finding stays visible, as information, with the reason.
+  // Overrides: the referent's lift a finding to information; the agent's (contests) make a
+  // blocking one a warning the referent sees. The finding stays visible, with the reason.
   for (auto& f : out) {
     auto it = std::find_if(in.overrides.begin(), in.overrides.end(),
                            [&](const FindingOverride& o) { return o.code == f.code; });
     if (it == in.overrides.end() || !overridable(f.code))
       continue;
-    lift(f, it->reason);
+    if (!is_contest(*it)) {
+      lift(f, it->reason);
+    } else if (f.severity == Severity::blocking) {
+      f.severity = Severity::warning;
+      f.message += fmt::format("{}{}. En approuvant, le référent lève ce point.)", kContestedMark,
+                               it->reason);
+    }
   }
   return out;
 }

@@ -67,6 +67,10 @@ bool in_election_period(const std::vector<ElectionPeriod>& periods, TimePoint at
 // by a takedown, consent findings and the pre-election period may not be.
 bool overridable(std::string_view code);
 
+// Whether an override was made by the agent (a contest, in the completion form) rather than by
+// the referent: the finding then stays before the referent as a warning.
+bool is_contest(const FindingOverride& o);
+
 // Marks `f` as lifted by the referent: information, its sentence followed by the reason (a
 // later reason replaces an earlier one).
 void lift(Finding& f, std::string_view reason);

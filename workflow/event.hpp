@@ -30,6 +30,8 @@ struct Event {
   std::optional<std::string> author;       // agent_replied: the photos' author, when given
   std::optional<Declaration> declaration;  // agent_replied: its non-empty fields replace
   std::string finding_code;                // override_finding: the finding lifted (reason above)
+  std::vector<std::string> contested;      // agent_replied: codes the agent asks the referent
+                                           // to lift, explained in `reason`
 };
 
 }  // namespace relais::workflow

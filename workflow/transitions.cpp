@@ -117,6 +117,13 @@ void take_reply(Outcome& o, const Event& e, const Policy&) {
     if (!d.networks.empty())
       r.declaration.networks = d.networks;
   }
+  // A contest waits beside the findings for the referent, who lifts the finding by approving.
+  for (const auto& code : e.contested) {
+    if (!overridable(code) || !r.has_finding(code))
+      continue;
+    std::erase_if(r.overrides, [&](const FindingOverride& f) { return f.code == code; });
+    r.overrides.push_back({code, e.reason, e.actor, e.at});
+  }
   r.note.clear();
 }
 // One override per finding code: a second one replaces the reason.
@@ -127,6 +134,21 @@ void record_override(Outcome& o, const Event& e, const Policy&) {
   for (auto& f : o.request.findings) {
     if (f.code == e.finding_code)
       lift(f, e.reason);
+  }
+}
+// Approving a request whose agent contested findings lifts them: the record then names the
+// referent who did, and the findings read as lifted.
+void accept_contests(Outcome& o, const Event& e, const Policy&) {
+  for (auto& c : o.request.overrides) {
+    if (!is_contest(c))
+      continue;
+    c.reason = fmt::format("contesté par l'agent ({}) et approuvé", c.reason);
+    c.actor = e.actor;
+    c.at = e.at;
+    for (auto& f : o.request.findings) {
+      if (f.code == c.code)
+        lift(f, c.reason);
+    }
   }
 }
 void keep_note(Outcome& o, const Event& e, const Policy&) {
@@ -240,6 +262,7 @@ constexpr Action kStoreFindings{"store_findings", store_findings};
 constexpr Action kProposeChannels{"propose_channels", propose_channels};
 constexpr Action kTakeReply{"take_reply", take_reply};
 constexpr Action kRecordOverride{"record_override", record_override};
+constexpr Action kAcceptContests{"accept_contests", accept_contests};
 constexpr Action kKeepNote{"keep_note", keep_note};
 constexpr Action kChooseChannels{"choose_channels", choose_channels};
 constexpr Action kSetPublishTime{"set_publish_time", set_publish_time};
@@ -276,7 +299,7 @@ constexpr Transition kTable[] = {
   {S::needs_changes,     E::override_finding,   &kLiftable,           {&kRecordOverride, &kRunChecks},                                                   S::checking},
   {S::needs_changes,     E::withdraw,           nullptr,              {&kKeepNote},                                                                      S::withdrawn},
   {S::needs_changes,     E::expire,             nullptr,              {&kMailAgentClosed},                                                               S::expired},
-  {S::awaiting_approval, E::approve,            &kApprovable,         {&kChooseChannels, &kSetPublishTime, &kArmPublish, &kMailAgentScheduled},         S::scheduled},
+  {S::awaiting_approval, E::approve,            &kApprovable,         {&kAcceptContests, &kChooseChannels, &kSetPublishTime, &kArmPublish, &kMailAgentScheduled}, S::scheduled},
   {S::awaiting_approval, E::request_changes,    nullptr,              {&kKeepNote, &kMailAgentNeedsChanges, &kArmChangesExpiry},                         S::needs_changes},
   {S::awaiting_approval, E::reject,             nullptr,              {&kKeepNote, &kMailAgentRejected},                                                 S::rejected},
   {S::awaiting_approval, E::override_finding,   &kLiftable,           {&kRecordOverride},                                                                S::awaiting_approval},

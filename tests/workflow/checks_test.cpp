@@ -235,6 +235,21 @@ TEST_CASE("checks: personal data is blocking until the referent lifts it") {
   CHECK(find(f, "personal_data.phone")->severity == Severity::info);
   CHECK(find(f, "personal_data.phone")->message.find("accueil de la mairie") != std::string::npos);
   CHECK(find(f, "personal_data.email")->severity == Severity::blocking);
+
+  SUBCASE("the agent's contest leaves it before the referent, as a warning") {
+    in.overrides = {{"personal_data.email", "adresse du service", "agent:a@example.org", {}},
+                    {"consent.missing", "j'ai les papiers", "agent:a@example.org", {}}};
+    f = run_checks(in);
+    const auto* email = find(f, "personal_data.email");
+    CHECK(email->severity == Severity::warning);
+    CHECK(email->message.find("Contesté par l'agent : adresse du service. En approuvant") !=
+          std::string::npos);
+    CHECK(find(f, "personal_data.phone")->severity == Severity::blocking);
+    Finding lifted = *email;
+    lift(lifted, "vu");
+    CHECK(lifted.message.find("Contesté") == std::string::npos);
+    CHECK(lifted.message.ends_with(" (Levé par le référent : vu.)"));
+  }
 }
 
 TEST_CASE("checks: word lists, and political terms in a pre-election period") {

@@ -306,6 +306,34 @@ TEST_CASE("an agent's reply amends the request; an override is recorded and re-c
   // While the checks run again, a second override waits: the machine refuses it.
   CHECK(std::holds_alternative<Refusal>(apply(lifted.request, o, Policy{})));
 
+  SUBCASE("the agent contests a finding; approving lifts it in the referent's name") {
+    Event reply;
+    reply.kind = EventKind::agent_replied;
+    reply.actor = "agent:a@example.org";
+    reply.reason = "c'est le standard de la mairie";
+    reply.contested = {"personal_data.phone", "consent.missing", "image.blurred"};
+    r.findings.push_back({"consent.missing", Severity::blocking, "…"});
+    const auto contested = std::get<Outcome>(apply(r, reply, Policy{}));
+    REQUIRE(contested.request.overrides.size() == 1);  // not consent, not a code it lacks
+    CHECK(contested.request.overrides[0].actor == "agent:a@example.org");
+
+    Request waiting = contested.request;
+    waiting.state = State::awaiting_approval;
+    waiting.findings = {
+        {"personal_data.phone", Severity::warning, "Numéro (Contesté par l'agent : x. …)"}};
+    Event approve;
+    approve.kind = EventKind::approve;
+    approve.actor = "referent:r@example.org";
+    Policy p;
+    p.default_channels = p.known_channels = {"site"};
+    const auto approved = std::get<Outcome>(apply(waiting, approve, p));
+    CHECK(approved.request.overrides[0].actor == "referent:r@example.org");
+    CHECK(approved.request.overrides[0].reason ==
+          "contesté par l'agent (c'est le standard de la mairie) et approuvé");
+    CHECK(approved.request.findings[0].severity == Severity::info);
+    CHECK(approved.request.findings[0].message.find("Contesté") == std::string::npos);
+  }
+
   SUBCASE("only a finding the request has, and one the referent may lift") {
     o.finding_code = "image.blurred";
     CHECK(std::holds_alternative<Refusal>(apply(r, o, Policy{})));
