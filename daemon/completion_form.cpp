@@ -9,6 +9,7 @@
 #include "daemon/link_lookup.hpp"
 #include "daemon/mail_job.hpp"
 #include "workflow/approval_token.hpp"
+#include "workflow/checks.hpp"
 #include "workflow/transitions.hpp"
 
 namespace relais::daemon {
@@ -25,8 +26,8 @@ TimePoint now() {
 }
 
 struct CompletionForm {
-  std::string csrf, text, author, people, consent, event_date;
-  std::vector<std::string> networks;
+  std::string csrf, text, author, people, consent, event_date, contest_reason;
+  std::vector<std::string> networks, contested;
 };
 
 CompletionForm parse(const std::string& body) {
@@ -53,6 +54,10 @@ CompletionForm parse(const std::string& body) {
       f.event_date = std::move(value);
     else if (key == "network")
       f.networks.push_back(std::move(value));
+    else if (key == "contest")
+      f.contested.push_back(std::move(value));
+    else if (key == "contest_reason")
+      f.contest_reason = std::move(value);
   }
   return f;
 }
@@ -95,6 +100,13 @@ boost::asio::awaitable<HttpResponse> show(Services& s, ApprovalPages& pages,
                        {"checked", std::find(wished.begin(), wished.end(), name) != wished.end()}});
   }
   ctx["channel_options"] = std::move(options);
+  // What the agent may ask the referent to lift: blocking, and not about consent or takedowns.
+  json::array contestable;
+  for (const auto& f : r.findings) {
+    if (f.severity == Severity::blocking && overridable(f.code))
+      contestable.push_back({{"code", f.code}, {"message", f.message}});
+  }
+  ctx["contestable"] = std::move(contestable);
   auto shown = pages.page(http::status::ok, lang, "page_completion.html", ctx);
   co_return shown;
 }
@@ -111,10 +123,18 @@ boost::asio::awaitable<HttpResponse> act(Services& s, ApprovalPages& pages, cons
   }
   if (form.text.size() > kTextMax || form.author.size() > kFieldMax ||
       form.people.size() > kFieldMax || form.consent.size() > kFieldMax ||
-      form.event_date.size() > kFieldMax) {
+      form.event_date.size() > kFieldMax || form.contest_reason.size() > kFieldMax ||
+      form.contested.size() > 50) {
     auto refused = pages.page(
         http::status::bad_request, lang, "page_message.html",
         json::object{{"input_error", json::object{{"too_long", true}}}, {"back_url", "/c/" + raw}});
+    co_return refused;
+  }
+  if (!form.contested.empty() &&
+      form.contest_reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+    auto refused = pages.page(http::status::bad_request, lang, "page_message.html",
+                              json::object{{"input_error", json::object{{"contest_reason", true}}},
+                                           {"back_url", "/c/" + raw}});
     co_return refused;
   }
   struct Acted {
@@ -138,6 +158,8 @@ boost::asio::awaitable<HttpResponse> act(Services& s, ApprovalPages& pages, cons
       e.text = form.text;
       e.author = form.author;
       e.declaration = Declaration{form.people, form.consent, form.event_date, form.networks};
+      e.contested = form.contested;
+      e.reason = form.contest_reason;
       auto handled = s.engine.handle(store, token->request_id, e);
       out.request = handled.request;
       if (!handled.applied) {

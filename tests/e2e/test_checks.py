@@ -81,6 +81,30 @@ class Checks(RelaisTestCase):
         self.assertIn("numéro de téléphone", body)
         self.assertNotIn("06 12 34 56 78", body, "the mail masks the number")
 
+    def test_agent_contests_a_finding_and_the_referent_approves(self):
+        r = self.relais
+        ref = self.submit(text="Renseignements au standard de la mairie : 04 50 12 34 56.\n"
+                               "Auteur : Jeanne Martin\n")
+        body = text_of(self.needs_changes_mail(ref))
+        base, token = COMPLETION_RE.search(body).groups()
+        page = r.get(f"/c/{token}")
+        self.assertIn('name="contest" value="personal_data.phone"', page.body)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.body).group(1)
+        fields = {"csrf": csrf, "text": "", "author": "", "people": "", "consent": "",
+                  "event_date": "", "contest": "personal_data.phone"}
+        missing = r.post(f"/c/{token}", fields)
+        self.assertEqual(missing.status, 400, "a contest needs its explanation")
+        self.assertIn("Expliquez au référent", missing.body)
+        done = r.post(f"/c/{token}", {**fields, "contest_reason": "le standard, public"})
+        self.assertEqual(done.status, 200, done)
+        r.wait_state(ref, "awaiting_approval")
+        mail = text_of(r.wait_mail(to=REFERENT, subject_has=ref)[-1])
+        self.assertIn("Contesté par l'agent : le standard, public.", mail)
+        self.assertEqual(r.decide(self.referent_token(ref), "approve").status, 200)
+        r.wait_state(ref, ("scheduled", "publishing", "published"))
+        row = r.query("SELECT overrides FROM requests WHERE reference = ?", ref)[0]
+        self.assertIn("referent:" + REFERENT, row["overrides"], "lifted in the referent's name")
+
     def test_referent_lifts_a_finding_with_relaisctl(self):
         r = self.relais
         ref = self.submit(text="Renseignements à l'accueil de la mairie : 04 50 12 34 56.\n"
