@@ -16,6 +16,7 @@
 #include "workflow/approval_token.hpp"
 #include "workflow/checks.hpp"
 #include "workflow/declaration.hpp"
+#include "workflow/image_pipeline.hpp"
 #include "workflow/video_probe.hpp"
 
 namespace relais::daemon {
@@ -24,7 +25,9 @@ using namespace workflow;
 
 namespace {
 
+// Previews fit a phone or a laptop screen; the original stays one link away.
 constexpr int kPosterSide = 1280;
+constexpr int kPreviewSide = 1280;
 
 TimePoint now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
@@ -286,14 +289,14 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
 }
 
 boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw, int position,
-                                                          bool poster) {
+                                                          MediaView view) {
   struct Found {
     bool ok = false;
     std::string content_type;
     std::string filename;
     std::string bytes;
   };
-  auto job2 = [this, raw, position, poster] {
+  auto job2 = [this, raw, position, view] {
     Found f;
     if (!plausible_raw_token(raw))
       return f;
@@ -305,7 +308,8 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
     for (const auto& m : store.media_of(token->request_id)) {
       if (m.position != position)
         continue;
-      if (poster) {
+      const bool image = m.content_type.starts_with("image/");
+      if (view == MediaView::poster) {
         if (!m.content_type.starts_with("video/"))
           return f;
         auto frame = video_poster(s_.media.path_of(m.sha256).string(), kPosterSide);
@@ -316,6 +320,19 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
         }
         f.content_type = "image/jpeg";
         f.bytes = std::move(*frame);
+      } else if (view == MediaView::preview && image) {
+        auto bytes = s_.media.get(m.sha256);
+        auto preview =
+            bytes ? make_thumbnail(*bytes, kPreviewSide,
+                                   {s_.config.images.max_pixels, s_.config.mail.max_message_bytes})
+                  : Result<std::string>(bytes.error());
+        if (!preview) {
+          spdlog::warn("photo preview failed request_id={} position={} error=\"{}\"",
+                       token->request_id, position, preview.error().message);
+          return f;
+        }
+        f.content_type = "image/jpeg";
+        f.bytes = std::move(*preview);
       } else {
         auto bytes = s_.media.get(m.sha256);
         if (!bytes)
@@ -354,13 +371,19 @@ boost::asio::awaitable<HttpResponse> route_approval_link(ApprovalPages& pages, s
   if (slash != std::string::npos) {  // /a/TOKEN/m/N
     const std::string token = rest.substr(0, slash);
     const std::string tail = rest.substr(slash);
-    constexpr std::string_view kPoster = "/poster";
-    const bool poster = tail.ends_with(kPoster);
-    const std::string number =
-        tail.size() > 3 ? tail.substr(3, tail.size() - 3 - (poster ? kPoster.size() : 0)) : "";
+    auto view = ApprovalPages::MediaView::preview;
+    std::string number = tail.size() > 3 ? tail.substr(3) : "";
+    for (const auto& [suffix, v] :
+         {std::pair{std::string_view("/poster"), ApprovalPages::MediaView::poster},
+          std::pair{std::string_view("/original"), ApprovalPages::MediaView::original}}) {
+      if (number.ends_with(suffix)) {
+        number.resize(number.size() - suffix.size());
+        view = v;
+      }
+    }
     if (get && tail.starts_with("/m/") && !number.empty() && number.size() < 5 &&
         number.find_first_not_of("0123456789") == std::string::npos) {
-      auto answer = co_await pages.media(token, std::stoi(number), poster);
+      auto answer = co_await pages.media(token, std::stoi(number), view);
       co_return answer;
     }
     co_return plain(http::status::not_found, "Not found\n");

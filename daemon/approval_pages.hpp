@@ -24,10 +24,11 @@ class ApprovalPages {
                                             const std::string& preselect);
   boost::asio::awaitable<HttpResponse> act(const std::string& raw_token,
                                            const std::string& form_body);
-  // One file of the request as sent (photo, video, consent form), or with `poster` the
-  // JPEG poster frame of a video.
+  // One file of the request: a photo as a JPEG preview (phones, HEIC), a video's poster frame,
+  // or any file as it was sent (photo in full, video, consent form).
+  enum class MediaView { preview, poster, original };
   boost::asio::awaitable<HttpResponse> media(const std::string& raw_token, int position,
-                                             bool poster);
+                                             MediaView view);
 
   // An HTML page from a template (page_*.html), or a plain error if the template fails.
   HttpResponse page(http::status status, std::string_view lang, std::string_view name,
@@ -37,8 +38,8 @@ class ApprovalPages {
   Services& s_;
 };
 
-// /a/TOKEN (GET shows, POST acts), /a/TOKEN/m/N (GET, a file of the request) and
-// /a/TOKEN/m/N/poster (GET, a video's poster frame); `rest` is the
+// /a/TOKEN (GET shows, POST acts), /a/TOKEN/m/N (GET, a photo's preview, or the file as sent),
+// /a/TOKEN/m/N/poster (a video's poster frame), /a/TOKEN/m/N/original; `rest` is the
 // path after "/a/". Kept out of the router so that its coroutine frame stays small.
 boost::asio::awaitable<HttpResponse> route_approval_link(ApprovalPages& pages, std::string rest,
                                                          std::string preselect, bool get, bool post,

@@ -159,6 +159,25 @@ class Checks(RelaisTestCase):
         self.assertIn("autorisation-lea.pdf", out)
         self.assertIn(ref, out, "for this request")
 
+    def test_approval_page_shows_previews_and_links_the_originals(self):
+        r = self.relais
+        ref = self.submit()
+        token = self.referent_token(ref)
+        page = r.get(f"/a/{token}")
+        self.assertIn(f'<img src="/a/{token}/m/0"', page.body)
+        self.assertIn(f'<a href="/a/{token}/m/0/original">', page.body)
+        status, preview, headers = r.get_bytes(f"/a/{token}/m/0")
+        self.assertEqual((status, headers["Content-Type"]), (200, "image/jpeg"))
+        path = os.path.join(r.dir, "preview.jpg")
+        with open(path, "wb") as f:
+            f.write(preview)
+        size = subprocess.run(["identify", "-format", "%w %h", path], capture_output=True,
+                              text=True, check=True).stdout
+        self.assertEqual(size, "1280 917", "a preview fits 1280 pixels")
+        status, original, _ = r.get_bytes(f"/a/{token}/m/0/original")
+        self.assertEqual((status, original), (200, harness.photo_bytes()))
+        self.assertEqual(r.get_bytes(f"/a/{token}/m/0/poster")[0], 404, "a photo has no poster")
+
     def test_published_copy_has_no_gps(self):
         r = self.relais
         path = os.path.join(r.dir, "gps.jpg")
