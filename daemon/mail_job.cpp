@@ -9,6 +9,7 @@
 #include "daemon/case_mail.hpp"
 #include "daemon/local_time.hpp"
 #include "workflow/approval_token.hpp"
+#include "workflow/declaration.hpp"
 
 namespace relais::daemon {
 namespace json = boost::json;
@@ -76,6 +77,7 @@ json::object request_context(const Request& r, const std::vector<MediaRow>& medi
   for (const auto& m : media) {
     attachments.push_back({{"name", m.filename.empty() ? "(sans nom)" : m.filename},
                            {"content_type", m.content_type},
+                           {"consent_form", is_consent_form(m.filename, m.content_type)},
                            {"url", fmt::format("{}/m/{}", s.config.http.public_url, m.sha256)}});
   }
   c["attachment_count"] = media.size();

@@ -132,6 +132,9 @@ class Checks(RelaisTestCase):
             attachments=[(harness.video_bytes(), "video/mp4", "forum.mp4"),
                          (form, "application/pdf", "autorisation-lea.pdf")])
         token = self.referent_token(ref)
+        mail = text_of(r.wait_mail(to=REFERENT, subject_has=ref)[-1])
+        self.assertIn("autorisation-lea.pdf — autorisation, gardée comme preuve, jamais publiée",
+                      mail)
         page = r.get(f"/a/{token}")
         self.assertEqual(page.status, 200, page)
         video = re.search(r'<video[^>]* poster="([^"]+)" src="([^"]+)"', page.body)
