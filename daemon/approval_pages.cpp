@@ -172,7 +172,11 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::show(const std::string& raw,
   ctx["channel_options"] = std::move(options);
   ctx["publish_at_value"] = format_input(now() + s_.engine.policy().publish_delay);
   ctx["has_blocking"] = r.has_blocking_finding();
-  ctx["election_period"] = r.has_finding(kElectionPeriodFinding);
+  Event proposed;
+  proposed.kind = EventKind::approve;
+  proposed.at = now();
+  proposed.publish_at = proposed.at + s_.engine.policy().publish_delay;
+  ctx["election_period"] = needs_election_confirmation(r, proposed, s_.engine.policy());
   if (preselect == "approve" || preselect == "request_changes" || preselect == "reject") {
     ctx["preselect"] = json::object{{preselect, true}};
   }
@@ -229,11 +233,6 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
       if (out.problem)
         return out;
       const auto& token = link.token;
-      if (kind == EventKind::approve && !form.confirm_election &&
-          out.request->has_finding(kElectionPeriodFinding)) {
-        out.election_unconfirmed = true;  // a clear page, before the machine's generic refusal
-        return out;
-      }
       Event e;
       e.kind = *kind;
       e.at = at;
@@ -243,6 +242,11 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
       e.channels = form.channels;
       e.publish_at = publish_at;
       e.election_confirmed = form.confirm_election;
+      if (e.kind == EventKind::approve && !e.election_confirmed &&
+          needs_election_confirmation(*out.request, e, s_.engine.policy())) {
+        out.election_unconfirmed = true;  // a clear page, before the machine's generic refusal
+        return out;
+      }
       if (form.edit_text && !form.text.empty())
         e.text = form.text;
       auto handled = s_.engine.handle(store, token->request_id, e);

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
+
+#include <algorithm>
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
 
@@ -100,11 +102,21 @@ boost::asio::awaitable<HttpResponse> show(Services& s, ApprovalPages& pages,
                        {"checked", std::find(wished.begin(), wished.end(), name) != wished.end()}});
   }
   ctx["channel_options"] = std::move(options);
-  // What the agent may ask the referent to lift: blocking, and not about consent or takedowns.
+  // What the agent may ask the referent to lift (workflow::contestable).
+  // One box per code: a code stands for every photo it was found on (image.blurred...).
   json::array contestable;
+  std::vector<std::string> seen;
   for (const auto& f : r.findings) {
-    if (f.severity == Severity::blocking && overridable(f.code))
-      contestable.push_back({{"code", f.code}, {"message", f.message}});
+    if (!workflow::contestable(r, f.code) ||
+        std::find(seen.begin(), seen.end(), f.code) != seen.end())
+      continue;
+    seen.push_back(f.code);
+    std::string message;
+    for (const auto& same : r.findings) {
+      if (same.code == f.code)
+        message += (message.empty() ? "" : " ") + same.message;
+    }
+    contestable.push_back({{"code", f.code}, {"message", message}});
   }
   ctx["contestable"] = std::move(contestable);
   auto shown = pages.page(http::status::ok, lang, "page_completion.html", ctx);

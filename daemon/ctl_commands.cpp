@@ -72,27 +72,33 @@ int no_request(std::ostream& err, std::string_view id) {
 
 // Why the machine would refuse `e`, in the operator's terms, where relaisctl can say better
 // than the transition table's guard.
-std::string refusal_hint(const Request& r, const Event& e) {
+std::string refusal_hint(const Request& r, const Event& e, const workflow::Policy& policy) {
   if (e.kind == EventKind::approve && !e.election_confirmed &&
-      r.has_finding(workflow::kElectionPeriodFinding)) {
-    return "it was sent during a pre-election period; approve it with --confirm-election";
+      workflow::needs_election_confirmation(r, e, policy)) {
+    return "it falls in a pre-election period; approve it with --confirm-election";
   }
-  if (e.kind == EventKind::override_finding) {
-    if (!r.has_finding(e.finding_code)) {
-      std::string codes;
-      for (const auto& f : r.findings)
-        codes += (codes.empty() ? "" : ", ") + terminal_text(f.code, 60);
-      return fmt::format("it has no finding {} (its findings: {})",
-                         terminal_text(e.finding_code, 60), codes.empty() ? "none" : codes);
-    }
-    if (!workflow::overridable(e.finding_code)) {
-      return fmt::format(
-          "{} may not be lifted: a takedown, a consent or the pre-election period is not a "
-          "judgement of the checks (record a consent with `relaisctl consent add --request`)",
-          terminal_text(e.finding_code, 60));
-    }
+  if (e.kind != EventKind::override_finding || workflow::can_lift(r, e.finding_code))
+    return {};
+  const auto code = terminal_text(e.finding_code, 60);
+  if (!r.has_finding(e.finding_code)) {
+    std::string codes;
+    for (const auto& f : r.findings)
+      codes += (codes.empty() ? "" : ", ") + terminal_text(f.code, 60);
+    return fmt::format("it has no finding {} (its findings: {})", code,
+                       codes.empty() ? "none" : codes);
   }
-  return {};
+  if (e.finding_code == "media.taken_down")
+    return code + " may not be lifted: the photo is barred by a takedown case";
+  if (e.finding_code == "consent.missing") {
+    return code +
+           " may not be lifted: record the consent with its evidence (relaisctl consent add "
+           "--request ID --evidence FILE), or let the agent send the forms";
+  }
+  if (e.finding_code.starts_with("consent."))
+    return code +
+           " may not be lifted: only the agent's declaration (consent given, a "
+           "parent's for minors) or other photos can clear it";
+  return code + " may not be lifted: the pre-election period is a fact of the calendar";
 }
 
 // One referent event on one request, in one transaction; prints the outcome.
@@ -102,14 +108,14 @@ int act(const Config& config, std::string_view id, Event event, const CtlParsed&
     const auto request = store.find_request(id);
     if (!request)
       return no_request(err, id);
+    workflow::Engine engine(make_policy(config));
     if (request->state == workflow::State::awaiting_approval ||
         request->state == workflow::State::needs_changes) {
-      if (const auto hint = refusal_hint(*request, event); !hint.empty()) {
+      if (const auto hint = refusal_hint(*request, event, engine.policy()); !hint.empty()) {
         err << fmt::format("refused: {}: {} (nothing changed)\n", request->reference, hint);
         return 1;
       }
     }
-    workflow::Engine engine(make_policy(config));
     const auto handled = engine.handle(store, request->id, event);
     if (!handled.applied) {
       err << fmt::format("refused: {}: {} (nothing changed)\n", request->reference,

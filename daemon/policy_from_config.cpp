@@ -1,6 +1,8 @@
 // Durations in the configuration are whole days, hours and minutes.
 #include "daemon/policy_from_config.hpp"
 
+#include "workflow/checks.hpp"
+
 namespace relais::daemon {
 
 workflow::Policy make_policy(const Config& cfg) {
@@ -12,6 +14,11 @@ workflow::Policy make_policy(const Config& cfg) {
   p.publish_delay = std::chrono::minutes(cfg.workflow.publish_delay_minutes);
   p.needs_changes_expiry = std::chrono::hours(24 * cfg.workflow.needs_changes_expiry_days);
   p.approval_expiry = std::chrono::hours(24 * cfg.workflow.approval_expiry_days);
+  // Validated when the configuration is loaded (check_runner.cpp), so none is dropped here.
+  for (const auto& text : cfg.checks.election_periods) {
+    if (const auto period = workflow::parse_period(text))
+      p.election_periods.push_back(*period);
+  }
   return p;
 }
 

@@ -63,6 +63,24 @@ bool is_contest(const FindingOverride& o) {
   return o.actor.starts_with("agent:");
 }
 
+bool can_lift(const Request& r, std::string_view code) {
+  return r.has_finding(code) && overridable(code);
+}
+
+bool contestable(const Request& r, std::string_view code) {
+  const bool blocking = std::any_of(r.findings.begin(), r.findings.end(), [&](const Finding& f) {
+    return f.code == code && f.severity == Severity::blocking;
+  });
+  const bool lifted = std::any_of(r.overrides.begin(), r.overrides.end(),
+                                  [&](const auto& o) { return o.code == code && !is_contest(o); });
+  return blocking && !lifted && overridable(code);
+}
+
+bool needs_election_confirmation(const Request& r, const Event& e, const Policy& p) {
+  return r.has_finding(kElectionPeriodFinding) || in_election_period(p.election_periods, e.at) ||
+         (e.publish_at && in_election_period(p.election_periods, *e.publish_at));
+}
+
 std::vector<Finding> run_checks(const CheckInput& in, const CheckPolicy& policy) {
   std::vector<Finding> out;
   check_stages::text_findings(in, policy, out);

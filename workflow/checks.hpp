@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "workflow/event.hpp"
 #include "workflow/image_analysis.hpp"
 #include "workflow/lexicon.hpp"
+#include "workflow/policy.hpp"
 #include "workflow/request.hpp"
 #include "workflow/video_probe.hpp"
 
@@ -24,12 +26,6 @@ struct MediaFacts {
   std::optional<ImageAnalysis> image = {};  // an image that decoded
   std::optional<VideoInfo> video = {};      // a video that could be read
   std::string unreadable = {};              // why a photo or video could not be read
-};
-
-// A pre-election period: political terms are blocking and approvals need a confirmation.
-struct ElectionPeriod {
-  std::chrono::sys_days first;
-  std::chrono::sys_days last;  // inclusive
 };
 
 struct CheckPolicy {
@@ -66,6 +62,18 @@ bool in_election_period(const std::vector<ElectionPeriod>& periods, TimePoint at
 // Whether the referent may lift a finding with this code (override_finding); a photo barred
 // by a takedown, consent findings and the pre-election period may not be.
 bool overridable(std::string_view code);
+
+// Whether the referent may lift `code` on `r` now: the request has such a finding, and it may
+// be lifted.
+bool can_lift(const Request& r, std::string_view code);
+
+// Whether the agent may contest `code` on `r`: a blocking finding the referent may lift and
+// has not lifted already.
+bool contestable(const Request& r, std::string_view code);
+
+// Whether approving `r` by `e` takes the referent's explicit confirmation of neutrality: the
+// request was checked in a pre-election period, or is approved or to be published in one.
+bool needs_election_confirmation(const Request& r, const Event& e, const Policy& p);
 
 // Whether an override was made by the agent (a contest, in the completion form) rather than by
 // the referent: the finding then stays before the referent as a warning.

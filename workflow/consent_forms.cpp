@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "workflow/declaration.hpp"
 #include "workflow/lexicon.hpp"
@@ -55,6 +56,12 @@ ConsentFormsRecorded record_consent_forms(Store& store, const Request& r,
   if (forms.empty() || !evidence_accepted(reading, findings))
     return done;
 
+  // Forms that name none of the people are everyone's; one that names someone is only theirs.
+  std::vector<const MediaRow*> shared;
+  std::copy_if(forms.begin(), forms.end(), std::back_inserter(shared), [&](const MediaRow* m) {
+    return std::none_of(reading.names.begin(), reading.names.end(),
+                        [&](const std::string& n) { return names_person(m->filename, n); });
+  });
   for (std::size_t i = 0; i < reading.names.size(); ++i) {
     const std::string& name = reading.names[i];
     const std::int64_t person = person_named(store, name, at, actor, done);
@@ -64,7 +71,7 @@ ConsentFormsRecorded record_consent_forms(Store& store, const Request& r,
     std::vector<const MediaRow*> own;
     std::copy_if(forms.begin(), forms.end(), std::back_inserter(own),
                  [&](const MediaRow* m) { return names_person(m->filename, name); });
-    const auto& evidence = own.empty() ? forms : own;
+    const auto& evidence = own.empty() ? shared : own;
     const auto existing = store.list_consents(person);
     for (const MediaRow* form : evidence) {
       const bool recorded = std::any_of(existing.begin(), existing.end(), [&](const ConsentRow& c) {

@@ -19,8 +19,8 @@ struct ConsentFormsRecorded {
 
 // Records what the forms attached to `r` prove, when the checks accepted them: the declaration
 // names people and claims their consent, a form is attached, and no consent finding blocks.
-// A form whose file name holds a word of one person's name is that person's; the others are
-// everyone's. Running it again for the same request adds nothing. Runs inside the caller's
+// A form whose file name holds a word of a person's name is that person's; forms that name
+// nobody are everyone's; a person with neither gets no consent (the checks asked for one). Running it again for the same request adds nothing. Runs inside the caller's
 // transaction; the store's consent audit rows say who did it (`actor`).
 ConsentFormsRecorded record_consent_forms(Store& store, const Request& r,
                                           const std::vector<MediaRow>& media,

@@ -54,6 +54,8 @@ std::vector<NamedPerson> split_names(std::string_view people) {
   std::vector<std::string> remarks;
   int depth = 0;
   for (char c : people) {
+    if (c == '\x01')
+      continue;  // the marker below; never from the agent
     if (c == '(') {
       if (depth++ == 0) {
         cleaned += '\x01';

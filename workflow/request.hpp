@@ -32,11 +32,12 @@ struct Declaration {
   bool operator==(const Declaration&) const = default;
 };
 
-// The referent lifted a finding (by its code) for this request, with a reason.
 // The finding the checks add to a request sent during a pre-election period; approving such
 // a request takes an explicit confirmation (Event::election_confirmed).
 inline constexpr std::string_view kElectionPeriodFinding = "election.period";
 
+// A finding lifted for this request (by its code), with a reason: by the referent, or asked for
+// by the agent (a contest, actor "agent:…") until the referent approves.
 struct FindingOverride {
   std::string code;
   std::string reason;

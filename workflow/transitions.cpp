@@ -31,11 +31,10 @@ bool channels_known(const Request&, const Event& e, const Policy& p) {
 // In a pre-election period every approval is confirmed on purpose (the charters' duty of
 // neutrality), whichever way it arrives: link, relaisctl or API.
 bool approvable(const Request& r, const Event& e, const Policy& p) {
-  return channels_known(r, e, p) &&
-         (e.election_confirmed || !r.has_finding(kElectionPeriodFinding));
+  return channels_known(r, e, p) && (e.election_confirmed || !needs_election_confirmation(r, e, p));
 }
 bool liftable(const Request& r, const Event& e, const Policy&) {
-  return r.has_finding(e.finding_code) && overridable(e.finding_code);
+  return can_lift(r, e.finding_code);
 }
 std::size_t outstanding(const Request& r) {
   return static_cast<std::size_t>(std::count_if(r.channels.begin(), r.channels.end(), [](auto& c) {
@@ -119,7 +118,7 @@ void take_reply(Outcome& o, const Event& e, const Policy&) {
   }
   // A contest waits beside the findings for the referent, who lifts the finding by approving.
   for (const auto& code : e.contested) {
-    if (!overridable(code) || !r.has_finding(code))
+    if (!contestable(r, code))
       continue;
     std::erase_if(r.overrides, [&](const FindingOverride& f) { return f.code == code; });
     r.overrides.push_back({code, e.reason, e.actor, e.at});
@@ -302,7 +301,7 @@ constexpr Transition kTable[] = {
   {S::awaiting_approval, E::approve,            &kApprovable,         {&kAcceptContests, &kChooseChannels, &kSetPublishTime, &kArmPublish, &kMailAgentScheduled}, S::scheduled},
   {S::awaiting_approval, E::request_changes,    nullptr,              {&kKeepNote, &kMailAgentNeedsChanges, &kArmChangesExpiry},                         S::needs_changes},
   {S::awaiting_approval, E::reject,             nullptr,              {&kKeepNote, &kMailAgentRejected},                                                 S::rejected},
-  {S::awaiting_approval, E::override_finding,   &kLiftable,           {&kRecordOverride},                                                                S::awaiting_approval},
+  {S::awaiting_approval, E::override_finding,   &kLiftable,           {&kRecordOverride, &kMailReferentRequest},                                         S::awaiting_approval},
   {S::awaiting_approval, E::withdraw,           nullptr,              {&kKeepNote},                                                                      S::withdrawn},
   {S::awaiting_approval, E::expire,             nullptr,              {&kMailAgentClosed},                                                               S::expired},
   {S::scheduled,         E::publish_due,        nullptr,              {&kPublishAll},                                                                    S::publishing},

@@ -308,6 +308,10 @@ TEST_CASE("declaration: people, minors and consent read from free lines") {
   CHECK(r.name_is_minor == std::vector<bool>{true, false});
   r = read_people({"Jules et Zoé", "accord des parents des enfants", "", {}});
   CHECK(r.name_is_minor == std::vector<bool>{true, true});
+  // The byte the reader uses as a marker, sent by the agent, is only dropped.
+  r = read_people({"Léa\x01 (mineure), Paul\x01", "oui", "", {}});
+  CHECK(r.names == std::vector<std::string>{"Léa", "Paul"});
+  CHECK(r.name_is_minor == std::vector<bool>{true, false});
   r = read_people({"Élèves de CM2", "Autorisation parentale signée", "", {}});
   CHECK(r.minors);
   CHECK(r.parental_consent_claimed);

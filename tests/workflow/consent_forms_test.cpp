@@ -129,6 +129,16 @@ TEST_CASE("a form named after a person is that person's; a person already known 
   CHECK(jules[0].evidence_name == "Autorisation_Jules_Martin.jpg");
 }
 
+TEST_CASE("a form named after one person is never another's evidence") {
+  Db db;
+  const auto done = db.record(db.media({{"autorisation-lea.pdf", "application/pdf"}}));
+  CHECK(done.persons_added == 2);
+  CHECK(done.links_added == 2);
+  CHECK(done.consents_added == 1);
+  CHECK(db.consents_of("Léa Dupont").size() == 1);
+  CHECK(db.consents_of("Jules Martin").empty());
+}
+
 TEST_CASE("nothing is recorded when the evidence was not accepted") {
   Db db;
   const auto form = db.media({{"scan.pdf", "application/pdf"}});

@@ -209,6 +209,22 @@ TEST_CASE("in a pre-election period, approval needs its confirmation") {
   // Outside such a period the confirmation changes nothing.
   CHECK(std::holds_alternative<Outcome>(
       apply(request_in(S::awaiting_approval, E::approve), e, policy())));
+
+  SUBCASE("checked before the period, approved or published in it") {
+    Policy p = policy();
+    const auto day = std::chrono::floor<std::chrono::days>(kNow);
+    p.election_periods = {{day + std::chrono::days(2), day + std::chrono::days(30)}};
+    auto plain = event_of(E::approve);
+    const Request before = request_in(S::awaiting_approval, E::approve);
+    CHECK(std::holds_alternative<Outcome>(apply(before, plain, p)));
+    plain.publish_at = kNow + 72h;  // in the period
+    CHECK(std::holds_alternative<Refusal>(apply(before, plain, p)));
+    plain.publish_at.reset();
+    plain.at = kNow + 48h;
+    CHECK(std::holds_alternative<Refusal>(apply(before, plain, p)));
+    plain.election_confirmed = true;
+    CHECK(std::holds_alternative<Outcome>(apply(before, plain, p)));
+  }
 }
 
 TEST_CASE("publishing waits for every channel before published") {
