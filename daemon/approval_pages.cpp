@@ -10,6 +10,7 @@
 #include <boost/url/parse_query.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "daemon/byte_range.hpp"
 #include "daemon/link_lookup.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/mail_job.hpp"
@@ -293,11 +294,10 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
 }
 
 boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw, int position,
-                                                          MediaView view) {
+                                                          MediaView view, std::string range) {
   struct Found {
     bool ok = false;
     std::string content_type;
-    std::string filename;
     std::string bytes;
   };
   auto job2 = [this, raw, position, view] {
@@ -345,7 +345,6 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
         f.bytes = std::move(*bytes);
       }
       f.ok = true;
-      f.filename = m.filename;
     }
     return f;
   };
@@ -357,7 +356,7 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
   // What the agent sent is shown, never run: no script in an SVG or a PDF on this origin.
   res.set("Content-Security-Policy", "default-src 'none'; sandbox");
   const bool inline_type =
-      (found.content_type.starts_with("image/") && found.content_type != "image/svg+xml") ||
+      (found.content_type.starts_with("image/") && !found.content_type.ends_with("+xml")) ||
       found.content_type.starts_with("video/");
   if (found.ok && !inline_type) {
     res.set(http::field::content_disposition,
@@ -365,12 +364,14 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
                         found.content_type == "application/pdf" ? ".pdf" : ""));
   }
   res.body() = found.ok ? std::move(found.bytes) : std::string("Not found\n");
+  res.prepare_payload();
+  apply_byte_range(res, range);
   co_return res;
 }
 
 boost::asio::awaitable<HttpResponse> route_approval_link(ApprovalPages& pages, std::string rest,
                                                          std::string preselect, bool get, bool post,
-                                                         const std::string& body) {
+                                                         const HttpRequest& req) {
   const auto slash = rest.find('/');
   if (slash != std::string::npos) {  // /a/TOKEN/m/N
     const std::string token = rest.substr(0, slash);
@@ -387,7 +388,8 @@ boost::asio::awaitable<HttpResponse> route_approval_link(ApprovalPages& pages, s
     }
     if (get && tail.starts_with("/m/") && !number.empty() && number.size() < 5 &&
         number.find_first_not_of("0123456789") == std::string::npos) {
-      auto answer = co_await pages.media(token, std::stoi(number), view);
+      const std::string range(req[http::field::range]);
+      auto answer = co_await pages.media(token, std::stoi(number), view, range);
       co_return answer;
     }
     co_return plain(http::status::not_found, "Not found\n");
@@ -397,7 +399,7 @@ boost::asio::awaitable<HttpResponse> route_approval_link(ApprovalPages& pages, s
     co_return answer;
   }
   if (post) {
-    auto answer = co_await pages.act(rest, body);
+    auto answer = co_await pages.act(rest, req.body());
     co_return answer;
   }
   co_return plain(http::status::method_not_allowed, "Method not allowed\n");

@@ -27,8 +27,9 @@ class ApprovalPages {
   // One file of the request: a photo as a JPEG preview (phones, HEIC), a video's poster frame,
   // or any file as it was sent (photo in full, video, consent form).
   enum class MediaView { preview, poster, original };
+  // `range`: the request's Range header, honoured for one range (video players need it).
   boost::asio::awaitable<HttpResponse> media(const std::string& raw_token, int position,
-                                             MediaView view);
+                                             MediaView view, std::string range);
 
   // An HTML page from a template (page_*.html), or a plain error if the template fails.
   HttpResponse page(http::status status, std::string_view lang, std::string_view name,
@@ -43,6 +44,6 @@ class ApprovalPages {
 // path after "/a/". Kept out of the router so that its coroutine frame stays small.
 boost::asio::awaitable<HttpResponse> route_approval_link(ApprovalPages& pages, std::string rest,
                                                          std::string preselect, bool get, bool post,
-                                                         const std::string& body);
+                                                         const HttpRequest& req);
 
 }  // namespace relais::daemon

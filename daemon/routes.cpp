@@ -124,8 +124,7 @@ Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site
         if (p.key == "action")
           preselect = p.value;
       }
-      auto answer =
-          co_await route_approval_link(pages, path.substr(3), preselect, get, post, req.body());
+      auto answer = co_await route_approval_link(pages, path.substr(3), preselect, get, post, req);
       co_return answer;
     }
     if (path == "/api/v1" || path.starts_with("/api/v1/")) {

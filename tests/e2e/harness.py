@@ -441,10 +441,11 @@ class Relais:
     def get(self, path):
         return self.http("GET", path)
 
-    def get_bytes(self, path):
+    def get_bytes(self, path, headers=None):
         """(status, body bytes, headers) of a GET, for files rather than pages."""
+        req = urllib.request.Request(self.base_url + path, headers=headers or {})
         try:
-            with urllib.request.urlopen(self.base_url + path, timeout=30) as r:
+            with urllib.request.urlopen(req, timeout=30) as r:
                 return r.status, r.read(), dict(r.headers)
         except urllib.error.HTTPError as e:
             return e.code, e.read(), dict(e.headers)
