@@ -280,15 +280,8 @@ Result<PublishedCopy> reencode(std::string_view bytes, const std::string& format
   image = std::move(narrowed->image);
   if (!narrowed->profile_applies)
     icc.clear();
-  if (vips_image_hasalpha(image.get())) {
-    VipsImage* flat = nullptr;
-    VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
-    const int rc = vips_flatten(image.get(), &flat, "background", white, nullptr);
-    vips_area_unref(VIPS_AREA(white));
-    if (rc != 0)
-      return decode_error("the image's transparency could not be flattened");
-    image.reset(flat);
-  }
+  if (auto flat = flatten_on_white(image); !flat)
+    return flat.error();
   // jpegsave's strip would drop the ICC profile too: every field is removed instead (EXIF,
   // XMP, IPTC, the loaders' own such as heif-mime-*), on a copy of the header, and the profile
   // put back.

@@ -112,6 +112,19 @@ Result<Header> open_header(std::string_view bytes, const ImageLimits& limits) {
 // vips_thumbnail does, for pictures people look at). The pipeline is our own rather than
 // vips_thumbnail_buffer because the latter's tile cache, in 8.14, turns a truncated file into a
 // grey-filled picture and reports success.
+Result<void> flatten_on_white(ImagePtr& image) {
+  if (!vips_image_hasalpha(image.get()))
+    return {};
+  VipsImage* flat = nullptr;
+  VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
+  const int rc = vips_flatten(image.get(), &flat, "background", white, nullptr);
+  vips_area_unref(VIPS_AREA(white));
+  if (rc != 0)
+    return decode_error("the image's transparency could not be flattened");
+  image.reset(flat);
+  return {};
+}
+
 Result<ImagePtr> decode_fitting(std::string_view bytes, const ImageInfo& info, int side,
                                 double margin) {
   const double factor = static_cast<double>(std::max(info.width, info.height)) / side;
@@ -137,15 +150,8 @@ Result<ImagePtr> decode_fitting(std::string_view bytes, const ImageInfo& info, i
   if (vips_colourspace(image.get(), &srgb, VIPS_INTERPRETATION_sRGB, nullptr) != 0)
     return decode_error("the image's colours could not be converted");
   image.reset(srgb);
-  if (vips_image_hasalpha(image.get())) {
-    VipsImage* flat = nullptr;
-    VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
-    const int rc = vips_flatten(image.get(), &flat, "background", white, nullptr);
-    vips_area_unref(VIPS_AREA(white));
-    if (rc != 0)
-      return decode_error("the image's transparency could not be flattened");
-    image.reset(flat);
-  }
+  if (auto flat = flatten_on_white(image); !flat)
+    return flat.error();
   const int longest = std::max(image->Xsize, image->Ysize);
   if (longest > side) {
     VipsImage* small = nullptr;

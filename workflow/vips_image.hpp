@@ -48,6 +48,9 @@ Result<ImagePtr> decode_fitting(std::string_view bytes, const ImageInfo& info, i
 // The DCT pHash of a decoded picture and of its mirror image (width and height left as they are).
 Result<void> perceptual_hashes(VipsImage* srgb, ImageHashes& out);
 
+// Transparency put on white (no change to an image without alpha).
+Result<void> flatten_on_white(ImagePtr& image);
+
 // The picture's luminance, one sample per pixel, row by row: 8-bit for the measures and the
 // face detector, double for the DCT. Fails on an unexpected layout or unreadable pixels.
 template <typename Sample>
