@@ -1,0 +1,367 @@
+// Each send() runs a private io_context on the calling thread: the exchange is one coroutine,
+// every step bounded by the connect or read time-out, the whole by total_timeout. Messages
+// name the host, never the URL (a query may carry a token).
+#include "connectors/http/http_client.hpp"
+
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <optional>
+
+namespace relais::connectors::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+struct Target {
+  bool tls = true;
+  std::string host;      // without IPv6 brackets
+  std::string tls_name;  // the host without a fully qualified name's final dot: SNI and the
+                         // certificate check (RFC 6066) know no such dot
+  std::string port;
+  std::string path;  // origin form: "/path?query"
+};
+
+Result<Target> parse_target(const std::string& url, bool proxy) {
+  const std::string what = proxy ? "The proxy address" : "The address called";
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed)
+    return invalid_input(what + " is not a URL.");
+  Target t;
+  const std::string scheme = lower(std::string(parsed->scheme()));
+  if (scheme != "https" && scheme != "http")
+    return invalid_input(fmt::format("{} has the scheme {}; only https is used.", what, scheme));
+  t.tls = scheme == "https" && !proxy;
+  std::string host(parsed->encoded_host_address());
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty())
+    return invalid_input(what + " has no host.");
+  t.host = lower(host);
+  t.tls_name = t.host.ends_with('.') ? t.host.substr(0, t.host.size() - 1) : t.host;
+  t.port = parsed->has_port() ? std::string(parsed->port()) : (scheme == "https" ? "443" : "80");
+  if (!proxy && scheme == "http" && !is_loopback_host(t.host)) {
+    return invalid_input(fmt::format(
+        "Plain http:// to {} is refused: only https is used outside this machine.", t.host));
+  }
+  t.path = std::string(parsed->encoded_path());
+  if (t.path.empty())
+    t.path = "/";
+  if (parsed->has_query())
+    t.path += "?" + std::string(parsed->encoded_query());
+  return t;
+}
+
+std::string authority(const Target& t) {
+  const bool v6 = t.host.find(':') != std::string::npos;
+  return (v6 ? "[" + t.host + "]" : t.host) + ":" + t.port;
+}
+
+// The host as the Host header writes it: the port only when it is not the scheme's default.
+std::string host_header(const Target& t) {
+  const bool v6 = t.host.find(':') != std::string::npos;
+  const std::string host = v6 ? "[" + t.host + "]" : t.host;
+  const bool default_port = (t.tls && t.port == "443") || (!t.tls && t.port == "80");
+  return default_port ? host : host + ":" + t.port;
+}
+
+// What a failed step means, for a log line and for the referent.
+Error network_error(const beast::error_code& ec, std::string_view step, const Target& t) {
+  if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
+    return transient(fmt::format("{} timed out ({}).", step, t.host));
+  if (ec.category() == asio::error::get_ssl_category()) {
+    const auto reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+      return permanent(fmt::format(
+          "The certificate of {} cannot be trusted (unknown issuer, another host name, or "
+          "expired): nothing was sent. If the organisation's proxy inspects TLS, give its CA "
+          "to relais.",
+          t.host));
+    }
+  }
+  return transient(fmt::format("{} failed ({}): {}.", step, t.host, ec.message()));
+}
+
+struct Exchange {
+  const ClientOptions& options;
+  ssl::context& tls;
+  const Request& request;
+  Target target;
+  std::optional<Target> proxy;
+  Result<Response> result = transient("The exchange did not run.");
+};
+
+Response response_of(bhttp::response<bhttp::string_body>& res) {
+  Response out;
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& field : res)
+    out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+  out.body = std::move(res.body());
+  return out;
+}
+
+bhttp::request<bhttp::string_body> message_of(const Exchange& x) {
+  bhttp::request<bhttp::string_body> req;
+  req.method_string(x.request.method);
+  req.target(x.target.path);
+  req.version(11);
+  req.set(bhttp::field::host, host_header(x.target));
+  req.set(bhttp::field::user_agent, x.options.user_agent);
+  for (const auto& h : x.request.headers)
+    req.insert(h.name, h.value);
+  req.body() = x.request.body;
+  if (!x.request.body.empty() || x.request.method == "POST" || x.request.method == "PUT")
+    req.prepare_payload();
+  return req;
+}
+
+// The request written and the answer read on a connected stream (plain or TLS).
+template <typename Stream>
+asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_stream& tcp,
+                                                   const Exchange& x) {
+  auto req = message_of(x);
+  tcp.expires_after(x.options.read_timeout);
+  auto [wec, written] = co_await bhttp::async_write(stream, req, kTuple);
+  if (wec) {
+    Result<Response> failed = network_error(wec, "Sending the request", x.target);
+    co_return failed;
+  }
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(x.options.max_response_bytes);
+  parser.header_limit(64 * 1024);
+  tcp.expires_after(x.options.read_timeout);
+  auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+  if (rec == bhttp::error::body_limit) {
+    Result<Response> failed = transient(fmt::format("The answer of {} is larger than {} bytes.",
+                                                    x.target.host, x.options.max_response_bytes));
+    co_return failed;
+  }
+  if (rec) {
+    Result<Response> failed = network_error(rec, "Reading the answer", x.target);
+    co_return failed;
+  }
+  auto message = parser.release();
+  Result<Response> answer = response_of(message);
+  co_return answer;
+}
+
+// CONNECT host:port through the proxy, on a stream connected to it.
+asio::awaitable<Result<void>> open_tunnel(beast::tcp_stream& tcp, const Exchange& x) {
+  bhttp::request<bhttp::empty_body> connect{bhttp::verb::connect, authority(x.target), 11};
+  connect.set(bhttp::field::host, authority(x.target));
+  connect.set(bhttp::field::user_agent, x.options.user_agent);
+  tcp.expires_after(x.options.connect_timeout);
+  auto [wec, written] = co_await bhttp::async_write(tcp, connect, kTuple);
+  if (wec) {
+    Result<void> failed = network_error(wec, "Asking the proxy for a tunnel", *x.proxy);
+    co_return failed;
+  }
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::empty_body> parser;
+  parser.skip(true);  // a CONNECT answer has no body, whatever its headers say
+  auto [rec, read] = co_await bhttp::async_read_header(tcp, buffer, parser, kTuple);
+  if (rec) {
+    Result<void> failed = network_error(rec, "Reading the proxy's answer", *x.proxy);
+    co_return failed;
+  }
+  if (parser.get().result_int() != 200) {
+    Result<void> failed = transient(
+        fmt::format("The proxy {} refused the tunnel to {}: {} {}.", x.proxy->host, x.target.host,
+                    parser.get().result_int(), std::string(parser.get().reason())));
+    co_return failed;
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<void> run_exchange(Exchange& x) {
+  auto executor = co_await asio::this_coro::executor;
+  const Target& first_hop = x.proxy ? *x.proxy : x.target;
+  tcp::resolver resolver(executor);
+  auto [nec, endpoints] = co_await resolver.async_resolve(first_hop.host, first_hop.port, kTuple);
+  if (nec) {
+    x.result = network_error(nec, "Resolving the name", first_hop);
+    co_return;
+  }
+  beast::tcp_stream tcp(executor);
+  tcp.expires_after(x.options.connect_timeout);
+  auto [cec, connected] = co_await tcp.async_connect(endpoints, kTuple);
+  if (cec) {
+    x.result = network_error(cec, "Connecting", first_hop);
+    co_return;
+  }
+  if (x.proxy) {
+    auto tunnel = co_await open_tunnel(tcp, x);
+    if (!tunnel) {
+      x.result = tunnel.error();
+      co_return;
+    }
+  }
+  if (!x.target.tls) {
+    auto plain = co_await request_response(tcp, tcp, x);
+    x.result = std::move(plain);
+    beast::error_code ignored;
+    tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream&> stream(tcp, x.tls);
+  boost::system::error_code not_ip;
+  asio::ip::make_address(x.target.tls_name, not_ip);
+  if (not_ip && !SSL_set_tlsext_host_name(stream.native_handle(), x.target.tls_name.c_str())) {
+    x.result = transient(fmt::format("TLS could not be set up for {}.", x.target.host));
+    co_return;
+  }
+  stream.set_verify_callback(ssl::host_name_verification(x.target.tls_name));
+  tcp.expires_after(x.options.connect_timeout);
+  auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, kTuple);
+  if (hec) {
+    x.result = network_error(hec, "The TLS handshake", x.target);
+    co_return;
+  }
+  auto answer = co_await request_response(stream, tcp, x);
+  x.result = std::move(answer);
+  // A server that closes without close_notify is common and harmless once the answer is read.
+  tcp.expires_after(std::chrono::seconds(2));
+  auto [sec] = co_await stream.async_shutdown(kTuple);
+  (void)sec;
+}
+
+}  // namespace
+
+std::string Response::header(std::string_view name) const {
+  const std::string wanted = lower(name);
+  for (const auto& h : headers) {
+    if (lower(h.name) == wanted)
+      return h.value;
+  }
+  return {};
+}
+
+void proxy_from_environment(ClientOptions& options) {
+  auto env = [](const char* upper, const char* low) -> std::string {
+    if (const char* v = std::getenv(upper); v && *v)
+      return v;
+    if (const char* v = std::getenv(low); v && *v)
+      return v;
+    return {};
+  };
+  options.https_proxy = env("HTTPS_PROXY", "https_proxy");
+  options.no_proxy = env("NO_PROXY", "no_proxy");
+}
+
+bool is_loopback_host(std::string_view host) {
+  std::string h = lower(host);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']')
+    h = h.substr(1, h.size() - 2);
+  if (h == "localhost" || h.ends_with(".localhost"))
+    return true;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(h, ec);
+  return !ec && address.is_loopback();
+}
+
+bool bypasses_proxy(std::string_view host, std::string_view no_proxy) {
+  if (is_loopback_host(host))
+    return true;
+  const std::string h = lower(host);
+  while (!no_proxy.empty()) {
+    const auto comma = no_proxy.find(',');
+    std::string entry = lower(trim(no_proxy.substr(0, comma)));
+    no_proxy.remove_prefix(comma == std::string_view::npos ? no_proxy.size() : comma + 1);
+    if (entry == "*")
+      return true;
+    if (entry.starts_with("."))
+      entry.erase(0, 1);
+    if (!entry.empty() && (h == entry || h.ends_with("." + entry)))
+      return true;
+  }
+  return false;
+}
+
+struct Client::Impl {
+  ClientOptions options;
+  ssl::context tls{ssl::context::tls_client};
+  std::optional<Error> setup_error;
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  auto& tls = impl_->tls;
+  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  tls.set_verify_mode(ssl::verify_peer);
+  boost::system::error_code ec;
+  tls.set_default_verify_paths(ec);
+  if (!ec && !impl_->options.extra_ca_file.empty())
+    tls.load_verify_file(impl_->options.extra_ca_file, ec);
+  if (ec) {
+    impl_->setup_error =
+        permanent(fmt::format("The trusted certificates could not be loaded ({}).", ec.message()));
+  }
+}
+
+Client::~Client() = default;
+
+Result<Response> Client::send(const Request& request) {
+  if (impl_->setup_error)
+    return *impl_->setup_error;
+  auto target = parse_target(request.url, false);
+  if (!target)
+    return target.error();
+  Exchange x{impl_->options, impl_->tls, request, std::move(*target), std::nullopt};
+  if (!impl_->options.https_proxy.empty() &&
+      !bypasses_proxy(x.target.host, impl_->options.no_proxy)) {
+    auto proxy = parse_target(impl_->options.https_proxy, true);
+    if (!proxy)
+      return proxy.error();
+    x.proxy = std::move(*proxy);
+  }
+  asio::io_context io;
+  asio::co_spawn(io, run_exchange(x), asio::detached);
+  io.run_for(impl_->options.total_timeout);
+  if (!io.stopped()) {
+    io.stop();  // the coroutine is destroyed with the context; its sockets close
+    return transient(fmt::format("The exchange with {} took longer than {} s.", x.target.host,
+                                 impl_->options.total_timeout.count() / 1000));
+  }
+  return std::move(x.result);
+}
+
+}  // namespace relais::connectors::http

@@ -1,0 +1,276 @@
+// The HTTPS client against local servers (tests/connectors/http/servers.py) with certificates
+// made here by `openssl req`: a certificate signed by a CA the test adds is accepted; a
+// self-signed one, one for another host name, or any without the CA are refused before
+// anything is sent. Plain http only on loopback, the CONNECT tunnel of a proxy, time-outs and
+// the answer size limit.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "connectors/http/http_client.hpp"
+
+namespace fs = std::filesystem;
+using namespace relais::connectors::http;
+using relais::ErrorKind;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kServers = std::string(RELAIS_SOURCE_DIR) + "/tests/connectors/http/servers.py";
+
+void sh(const std::string& command) {
+  INFO(command);
+  REQUIRE(std::system(command.c_str()) == 0);
+}
+
+// A CA, a server certificate it signed for "localhost", and a self-signed one for "localhost";
+// made once per test run.
+struct Certificates {
+  fs::path dir;
+  Certificates() {
+    char name[] = "/tmp/relais-http-XXXXXX";
+    REQUIRE(::mkdtemp(name) != nullptr);
+    dir = name;
+    const std::string d = dir.string();
+    const std::string quiet = " >/dev/null 2>&1";
+    sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=relais-test-ca -keyout " + d +
+       "/ca.key -out " + d + "/ca.pem" + quiet);
+    sh("openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout " + d +
+       "/server.key -out " + d + "/server.csr" + quiet);
+    std::ofstream(dir / "san.ext") << "subjectAltName=DNS:localhost\n";
+    sh("openssl x509 -req -days 2 -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
+       "/ca.key -CAcreateserial -extfile " + d + "/san.ext -out " + d + "/server.pem" + quiet);
+    sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext "
+       "subjectAltName=DNS:localhost -keyout " +
+       d + "/self.key -out " + d + "/self.pem" + quiet);
+  }
+  ~Certificates() { fs::remove_all(dir); }
+  std::string path(const char* name) const { return (dir / name).string(); }
+};
+
+const Certificates& certificates() {
+  static Certificates c;
+  return c;
+}
+
+// One servers.py process, in a process group of its own; killed when the test ends.
+struct Server {
+  pid_t group = 0;
+  int pid = 0;
+  int port = 0;
+  explicit Server(const std::string& args) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    group = ::fork();
+    REQUIRE(group >= 0);
+    if (group == 0) {
+      ::setpgid(0, 0);
+      ::dup2(fds[1], 1);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      const std::string command = "exec python3 " + kServers + " " + args;
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::setpgid(group, group);
+    ::close(fds[1]);
+    FILE* out = ::fdopen(fds[0], "r");
+    REQUIRE(out != nullptr);
+    const int read = std::fscanf(out, "%d %d", &pid, &port);
+    std::fclose(out);
+    REQUIRE(read == 2);
+  }
+  ~Server() {
+    if (group > 0) {
+      ::kill(-group, SIGKILL);
+      ::waitpid(group, nullptr, 0);
+    }
+  }
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  std::string url(const std::string& scheme, const std::string& host,
+                  const std::string& path = "/") const {
+    return scheme + "://" + host + ":" + std::to_string(port) + path;
+  }
+};
+
+ClientOptions trusting_test_ca() {
+  ClientOptions o;
+  o.extra_ca_file = certificates().path("ca.pem");
+  o.connect_timeout = 5s;
+  o.read_timeout = 5s;
+  o.total_timeout = 20s;
+  return o;
+}
+
+Request get(const std::string& url) {
+  Request r;
+  r.url = url;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("https: a certificate signed by an added CA, for the host called, is accepted") {
+  const auto& c = certificates();
+  Server server("https " + c.path("server.pem") + " " + c.path("server.key"));
+  Client client(trusting_test_ca());
+  auto answer = client.send(get(server.url("https", "localhost", "/hello?x=1")));
+  REQUIRE_MESSAGE(answer.ok(), answer.error().message);
+  CHECK(answer->status == 200);
+  CHECK(answer->body == "GET /hello?x=1 host=localhost:" + std::to_string(server.port) + " body=");
+  CHECK(answer->header("x-echo") == "yes");
+  CHECK(answer->header("X-ECHO") == "yes");
+  CHECK(answer->header("missing").empty());
+
+  Request post;
+  post.method = "POST";
+  post.url = server.url("https", "localhost", "/statuses");
+  post.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer t"}};
+  post.body = R"({"status":"Bonjour"})";
+  auto posted = client.send(post);
+  REQUIRE(posted.ok());
+  CHECK(posted->body.ends_with(R"(body={"status":"Bonjour"})"));
+}
+
+TEST_CASE("https: untrusted certificates are refused before anything is sent") {
+  const auto& c = certificates();
+  Server signed_server("https " + c.path("server.pem") + " " + c.path("server.key"));
+  Server self_signed("https " + c.path("self.pem") + " " + c.path("self.key"));
+  struct Case {
+    const char* what;
+    std::string url;
+    bool add_ca;
+  };
+  for (const auto& k : {
+           Case{"self-signed", self_signed.url("https", "localhost"), true},
+           Case{"another host name", signed_server.url("https", "127.0.0.1"), true},
+           Case{"an issuer not trusted", signed_server.url("https", "localhost"), false},
+       }) {
+    CAPTURE(k.what);
+    ClientOptions o = trusting_test_ca();
+    if (!k.add_ca)
+      o.extra_ca_file.clear();
+    Client client(o);
+    auto answer = client.send(get(k.url));
+    REQUIRE_FALSE(answer.ok());
+    CHECK(answer.error().kind == ErrorKind::permanent);
+    CHECK(answer.error().message.find("cannot be trusted") != std::string::npos);
+  }
+}
+
+TEST_CASE("urls: https anywhere, plain http only on loopback") {
+  Client client(trusting_test_ca());
+  for (const char* url : {"http://example.org/", "http://10.0.0.1:8080/x", "ftp://localhost/",
+                          "not a url", "https:///nohost"}) {
+    CAPTURE(url);
+    auto answer = client.send(get(url));
+    REQUIRE_FALSE(answer.ok());
+    CHECK(answer.error().kind == ErrorKind::invalid_input);
+  }
+  Server plain("http");
+  auto answer = client.send(get(plain.url("http", "127.0.0.1", "/local")));
+  REQUIRE_MESSAGE(answer.ok(), answer.error().message);
+  CHECK(answer->body.starts_with("GET /local host=127.0.0.1:"));
+}
+
+TEST_CASE("failures that may heal are transient: refused, silent, too large") {
+  ClientOptions o = trusting_test_ca();
+  o.read_timeout = 300ms;
+  Client client(o);
+  SUBCASE("nobody listens") {
+    Server gone("http");
+    const auto url = gone.url("http", "127.0.0.1");
+    ::kill(-gone.group, SIGKILL);
+    ::waitpid(gone.group, nullptr, 0);
+    gone.group = 0;
+    auto answer = client.send(get(url));
+    REQUIRE_FALSE(answer.ok());
+    CHECK(answer.error().kind == ErrorKind::transient);
+  }
+  SUBCASE("a server that never answers") {
+    Server silent("silent");
+    const auto start = std::chrono::steady_clock::now();
+    auto answer = client.send(get(silent.url("http", "127.0.0.1")));
+    REQUIRE_FALSE(answer.ok());
+    CHECK(answer.error().kind == ErrorKind::transient);
+    CHECK(answer.error().message.find("timed out") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+  }
+  SUBCASE("an answer over the limit") {
+    o.max_response_bytes = 10000;
+    Client small(o);
+    Server plain("http");
+    auto answer = small.send(get(plain.url("http", "127.0.0.1", "/big")));
+    REQUIRE_FALSE(answer.ok());
+    CHECK(answer.error().kind == ErrorKind::transient);
+    CHECK(answer.error().message.find("larger than 10000 bytes") != std::string::npos);
+  }
+  SUBCASE("the whole exchange is bounded") {
+    o.read_timeout = 10s;
+    o.total_timeout = 400ms;
+    Client bounded(o);
+    Server silent("silent");
+    auto answer = bounded.send(get(silent.url("http", "127.0.0.1")));
+    REQUIRE_FALSE(answer.ok());
+    CHECK(answer.error().kind == ErrorKind::transient);
+  }
+}
+
+TEST_CASE("proxy: https goes through a CONNECT tunnel, verified end to end") {
+  const auto& c = certificates();
+  Server target("https " + c.path("server.pem") + " " + c.path("server.key"));
+  const auto log = (c.dir / "proxy.log").string();
+  Server proxy("proxy 2>" + log);
+  ClientOptions o = trusting_test_ca();
+  o.https_proxy = "http://127.0.0.1:" + std::to_string(proxy.port);
+  // Loopback never goes through a proxy, so the test server is called as "localhost." (the
+  // same host, written fully qualified), which the bypass rule does not know.
+  SUBCASE("through the tunnel") {
+    Client client(o);
+    Request r = get("https://localhost.:" + std::to_string(target.port) + "/via");
+    auto answer = client.send(r);
+    REQUIRE_MESSAGE(answer.ok(), answer.error().message);
+    CHECK(answer->body.starts_with("GET /via host=localhost.:"));
+    std::ifstream in(log);
+    std::stringstream seen;
+    seen << in.rdbuf();
+    CHECK(seen.str().find("CONNECT localhost.:" + std::to_string(target.port)) !=
+          std::string::npos);
+  }
+  SUBCASE("a proxy that refuses") {
+    Server refusing("proxy refuse");
+    o.https_proxy = "http://127.0.0.1:" + std::to_string(refusing.port);
+    Client client(o);
+    auto answer = client.send(get("https://localhost.:" + std::to_string(target.port) + "/"));
+    REQUIRE_FALSE(answer.ok());
+    CHECK(answer.error().kind == ErrorKind::transient);
+    CHECK(answer.error().message.find("refused the tunnel") != std::string::npos);
+  }
+}
+
+TEST_CASE("proxy bypass: loopback always, then the no_proxy list") {
+  CHECK(bypasses_proxy("127.0.0.1", ""));
+  CHECK(bypasses_proxy("::1", ""));
+  CHECK(bypasses_proxy("[::1]", ""));
+  CHECK(bypasses_proxy("localhost", ""));
+  CHECK_FALSE(bypasses_proxy("graph.facebook.com", ""));
+  CHECK(bypasses_proxy("graph.facebook.com", "*"));
+  CHECK(bypasses_proxy("intranet.mairie.fr", "example.org, .mairie.fr"));
+  CHECK(bypasses_proxy("mairie.fr", ".mairie.fr"));
+  CHECK_FALSE(bypasses_proxy("notmairie.fr", "mairie.fr"));
+  CHECK(bypasses_proxy("API.LinkedIn.com", "linkedin.com"));
+  CHECK(is_loopback_host("127.8.9.10"));
+  CHECK_FALSE(is_loopback_host("128.0.0.1"));
+  CHECK_FALSE(is_loopback_host("localhost.example.org"));
+}
