@@ -21,8 +21,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <optional>
+#include <random>
 
 namespace relais::connectors::http {
 namespace asio = boost::asio;
@@ -30,6 +33,7 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -125,6 +129,7 @@ struct Exchange {
   const Request& request;
   Target target;
   std::optional<Target> proxy;
+  std::uint64_t streamed_length = 0;  // of request.parts
   Result<Response> result = transient("The exchange did not run.");
 };
 
@@ -137,8 +142,8 @@ Response response_of(bhttp::response<bhttp::string_body>& res) {
   return out;
 }
 
-bhttp::request<bhttp::string_body> message_of(const Exchange& x) {
-  bhttp::request<bhttp::string_body> req;
+template <typename Body>
+void set_head(bhttp::request<Body>& req, const Exchange& x) {
   req.method_string(x.request.method);
   req.target(x.target.path);
   req.version(11);
@@ -146,22 +151,108 @@ bhttp::request<bhttp::string_body> message_of(const Exchange& x) {
   req.set(bhttp::field::user_agent, x.options.user_agent);
   for (const auto& h : x.request.headers)
     req.insert(h.name, h.value);
-  req.body() = x.request.body;
-  if (!x.request.body.empty() || x.request.method == "POST" || x.request.method == "PUT")
-    req.prepare_payload();
-  return req;
+}
+
+// One buffer of a streamed body through the serializer.
+template <typename Stream>
+asio::awaitable<beast::error_code> write_piece(Stream& stream, beast::tcp_stream& tcp,
+                                               bhttp::request<bhttp::buffer_body>& req,
+                                               bhttp::request_serializer<bhttp::buffer_body>& sr,
+                                               const char* data, std::size_t size,
+                                               std::chrono::milliseconds timeout) {
+  auto& body = req.body();
+  body.data = const_cast<char*>(data);  // buffer_body only reads from it
+  body.size = size;
+  body.more = true;
+  tcp.expires_after(timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream, sr, kTuple);
+  beast::error_code done = ec == bhttp::error::need_buffer ? beast::error_code{} : ec;
+  co_return done;
+}
+
+// The head, then each part in order; files in 64 KiB pieces.
+template <typename Stream>
+asio::awaitable<Result<void>> write_streamed(Stream& stream, beast::tcp_stream& tcp,
+                                             const Exchange& x) {
+  bhttp::request<bhttp::buffer_body> req;
+  set_head(req, x);
+  req.content_length(x.streamed_length);
+  req.body().data = nullptr;
+  req.body().more = true;
+  bhttp::request_serializer<bhttp::buffer_body> sr{req};
+  tcp.expires_after(x.options.read_timeout);
+  auto [hec, head] = co_await bhttp::async_write_header(stream, sr, kTuple);
+  if (hec) {
+    Result<void> failed = network_error(hec, "Sending the request", x.target);
+    co_return failed;
+  }
+  std::vector<char> chunk(64 * 1024);
+  for (const auto& part : x.request.parts) {
+    std::ifstream file;
+    if (!part.file.empty()) {
+      file.open(part.file, std::ios::binary);
+      if (!file) {
+        Result<void> failed =
+            permanent(fmt::format("The file {} could not be read.", part.file.filename().string()));
+        co_return failed;
+      }
+    }
+    bool more = true;
+    while (more) {
+      const char* data = part.bytes.data();
+      std::size_t size = part.bytes.size();
+      if (part.file.empty()) {
+        more = false;
+      } else {
+        file.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        data = chunk.data();
+        size = static_cast<std::size_t>(file.gcount());
+        more = size == chunk.size();
+      }
+      if (size == 0)
+        break;
+      const auto ec =
+          co_await write_piece(stream, tcp, req, sr, data, size, x.options.read_timeout);
+      if (ec) {
+        Result<void> failed = network_error(ec, "Sending the request", x.target);
+        co_return failed;
+      }
+    }
+  }
+  req.body().data = nullptr;
+  req.body().size = 0;
+  req.body().more = false;
+  tcp.expires_after(x.options.read_timeout);
+  auto [eec, end] = co_await bhttp::async_write(stream, sr, kTuple);
+  if (eec) {
+    Result<void> failed = network_error(eec, "Sending the request", x.target);
+    co_return failed;
+  }
+  co_return Result<void>{};
 }
 
 // The request written and the answer read on a connected stream (plain or TLS).
 template <typename Stream>
 asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_stream& tcp,
                                                    const Exchange& x) {
-  auto req = message_of(x);
-  tcp.expires_after(x.options.read_timeout);
-  auto [wec, written] = co_await bhttp::async_write(stream, req, kTuple);
-  if (wec) {
-    Result<Response> failed = network_error(wec, "Sending the request", x.target);
-    co_return failed;
+  if (x.request.parts.empty()) {
+    bhttp::request<bhttp::string_body> req;
+    set_head(req, x);
+    req.body() = x.request.body;
+    if (!x.request.body.empty() || x.request.method == "POST" || x.request.method == "PUT")
+      req.prepare_payload();
+    tcp.expires_after(x.options.read_timeout);
+    auto [wec, written] = co_await bhttp::async_write(stream, req, kTuple);
+    if (wec) {
+      Result<Response> failed = network_error(wec, "Sending the request", x.target);
+      co_return failed;
+    }
+  } else {
+    auto sent = co_await write_streamed(stream, tcp, x);
+    if (!sent) {
+      Result<Response> failed = sent.error();
+      co_return failed;
+    }
   }
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
@@ -346,6 +437,14 @@ Result<Response> Client::send(const Request& request) {
   if (!target)
     return target.error();
   Exchange x{impl_->options, impl_->tls, request, std::move(*target), std::nullopt};
+  for (const auto& part : request.parts) {
+    std::error_code ec;
+    x.streamed_length += part.file.empty() ? part.bytes.size() : fs::file_size(part.file, ec);
+    if (ec) {
+      return permanent(
+          fmt::format("The file {} could not be read.", part.file.filename().string()));
+    }
+  }
   if (!impl_->options.https_proxy.empty() &&
       !bypasses_proxy(x.target.host, impl_->options.no_proxy)) {
     auto proxy = parse_target(impl_->options.https_proxy, true);
@@ -362,6 +461,61 @@ Result<Response> Client::send(const Request& request) {
                                  impl_->options.total_timeout.count() / 1000));
   }
   return std::move(x.result);
+}
+
+namespace {
+
+// Quoted-string content of a name or file name, escaped as browsers do (RFC 7578 4.2).
+std::string form_quoted(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"')
+      out += "%22";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string random_boundary() {
+  static constexpr char kAlphabet[] =
+      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  std::random_device device;
+  std::string out = "relais-";
+  for (int i = 0; i < 32; ++i)
+    out += kAlphabet[device() % (sizeof(kAlphabet) - 1)];
+  return out;
+}
+
+}  // namespace
+
+Multipart multipart_form(const std::vector<FormField>& fields, std::string boundary) {
+  if (boundary.empty())
+    boundary = random_boundary();
+  Multipart m;
+  m.content_type = "multipart/form-data; boundary=" + boundary;
+  std::string pending;
+  for (const auto& f : fields) {
+    pending += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" +
+               form_quoted(f.name) + "\"";
+    if (f.file.empty()) {
+      pending += "\r\n\r\n" + f.value + "\r\n";
+      continue;
+    }
+    pending += "; filename=\"" + form_quoted(f.filename) + "\"\r\nContent-Type: " +
+               (f.content_type.empty() ? "application/octet-stream" : f.content_type) + "\r\n\r\n";
+    m.parts.push_back({std::move(pending), {}});
+    pending.clear();
+    m.parts.push_back({{}, f.file});
+    pending = "\r\n";
+  }
+  pending += "--" + boundary + "--\r\n";
+  m.parts.push_back({std::move(pending), {}});
+  return m;
 }
 
 }  // namespace relais::connectors::http

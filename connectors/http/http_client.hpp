@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,12 +34,36 @@ struct Header {
   std::string value;
 };
 
+// A piece of a streamed body: bytes in memory, or a file read from disk as it is sent (photos
+// and videos are never loaded whole).
+struct BodyPart {
+  std::string bytes;
+  std::filesystem::path file;  // when not empty, the part is this file's content
+};
+
 struct Request {
   std::string method = "GET";
   std::string url;              // https://host[:port]/path?query
   std::vector<Header> headers;  // Host, User-Agent and Content-Length are set by the client
   std::string body;
+  std::vector<BodyPart> parts;  // when not empty, the body instead of `body`, in this order
 };
+
+// A multipart/form-data body (RFC 7578): text fields and files, as parts to stream.
+struct Multipart {
+  std::string content_type;  // "multipart/form-data; boundary=..."
+  std::vector<BodyPart> parts;
+};
+struct FormField {
+  std::string name;
+  std::string value;           // text fields
+  std::filesystem::path file;  // file fields: the content
+  std::string filename;        // file fields: the name the server sees
+  std::string content_type;    // file fields: "image/jpeg"...
+};
+// `boundary` empty: a random one. Names and file names are quoted, with CR, LF and '"' escaped
+// as percent-encoding, as browsers do.
+Multipart multipart_form(const std::vector<FormField>& fields, std::string boundary = {});
 
 struct Response {
   int status = 0;

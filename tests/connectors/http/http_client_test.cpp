@@ -104,6 +104,16 @@ struct Server {
   }
 };
 
+// The SHA-256 of `bytes` in hex, by the sha256sum command.
+std::string sha256_of(const fs::path& dir, const std::string& bytes) {
+  std::ofstream(dir / "hash.in", std::ios::binary) << bytes;
+  sh("sha256sum " + (dir / "hash.in").string() + " | cut -c1-64 > " + (dir / "hash.out").string());
+  std::ifstream in(dir / "hash.out");
+  std::string hex;
+  in >> hex;
+  return hex;
+}
+
 ClientOptions trusting_test_ca() {
   ClientOptions o;
   o.extra_ca_file = certificates().path("ca.pem");
@@ -249,7 +259,7 @@ TEST_CASE("proxy: https goes through a CONNECT tunnel, verified end to end") {
           std::string::npos);
   }
   SUBCASE("a proxy that refuses") {
-    Server refusing("proxy refuse");
+    Server refusing("proxy refuse 2>/dev/null");
     o.https_proxy = "http://127.0.0.1:" + std::to_string(refusing.port);
     Client client(o);
     auto answer = client.send(get("https://localhost.:" + std::to_string(target.port) + "/"));
@@ -273,4 +283,59 @@ TEST_CASE("proxy bypass: loopback always, then the no_proxy list") {
   CHECK(is_loopback_host("127.8.9.10"));
   CHECK_FALSE(is_loopback_host("128.0.0.1"));
   CHECK_FALSE(is_loopback_host("localhost.example.org"));
+}
+
+TEST_CASE("multipart/form-data: the parts as RFC 7578 writes them") {
+  const auto file = certificates().dir / "photo.bin";
+  std::ofstream(file, std::ios::binary) << "JPEGDATA";
+  const auto m = multipart_form({{"description", "Fête \"du\" sport", {}, "", ""},
+                                 {"file", "", file, "a\"b\r\n.jpg", "image/jpeg"}},
+                                "B0UNDARY");
+  CHECK(m.content_type == "multipart/form-data; boundary=B0UNDARY");
+  std::string flat;
+  for (const auto& part : m.parts) {
+    if (part.file.empty()) {
+      flat += part.bytes;
+    } else {
+      CHECK(part.file == file);
+      flat += "<file>";
+    }
+  }
+  CHECK(flat ==
+        "--B0UNDARY\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n"
+        "Fête \"du\" sport\r\n"
+        "--B0UNDARY\r\nContent-Disposition: form-data; name=\"file\"; "
+        "filename=\"a%22b%0D%0A.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n<file>\r\n"
+        "--B0UNDARY--\r\n");
+  CHECK(multipart_form({}).content_type.size() > 40);  // a random boundary
+}
+
+TEST_CASE("a streamed upload: a 3 MB file sent from disk, read back by Python's MIME parser") {
+  const auto& c = certificates();
+  Server server("https " + c.path("server.pem") + " " + c.path("server.key"));
+  const auto file = c.dir / "video.mp4";
+  std::string bytes(3 * 1024 * 1024 + 17, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
+  std::ofstream(file, std::ios::binary) << bytes;
+  const auto form = multipart_form(
+      {{"description", "Forum", {}, "", ""}, {"file", "", file, "forum.mp4", "video/mp4"}});
+  Request r;
+  r.method = "POST";
+  r.url = server.url("https", "localhost", "/form");
+  r.headers = {{"Content-Type", form.content_type}};
+  r.parts = form.parts;
+  Client client(trusting_test_ca());
+  auto answer = client.send(r);
+  REQUIRE_MESSAGE(answer.ok(), answer.error().message);
+  CHECK(answer->status == 200);
+  CHECK(answer->body == "description|||5|" + sha256_of(c.dir, "Forum") +
+                            "\nfile|forum.mp4|video/mp4|" + std::to_string(bytes.size()) + "|" +
+                            sha256_of(c.dir, bytes));
+
+  Request missing = r;
+  missing.parts = {{"", c.dir / "gone.mp4"}};
+  auto refused = client.send(missing);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == ErrorKind::permanent);
 }

@@ -7,6 +7,9 @@
   servers.py proxy [refuse]    an HTTP CONNECT proxy (or one answering 403); logs each
                                CONNECT line on stderr
 """
+import email.parser
+import email.policy
+import hashlib
 import http.server
 import os
 import select
@@ -24,6 +27,8 @@ class Echo(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         if self.path.startswith("/big"):
             out = b"x" * 100000
+        elif self.path.startswith("/form"):
+            out = describe_form(self.headers.get("Content-Type") or "", body)
         else:
             out = b"%s %s host=%s body=%s" % (self.command.encode(), self.path.encode(),
                                               (self.headers.get("Host") or "").encode(), body)
@@ -38,6 +43,21 @@ class Echo(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def describe_form(content_type, body):
+    """Each part of a multipart/form-data body as a line read by Python's own MIME parser:
+    name, file name, content type, size and SHA-256."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    lines = []
+    for part in message.iter_parts():
+        data = part.get_payload(decode=True) or b""
+        lines.append("%s|%s|%s|%d|%s" % (
+            part.get_param("name", header="content-disposition"),
+            part.get_filename() or "", part.get_content_type() if part.get_filename() else "",
+            len(data), hashlib.sha256(data).hexdigest()))
+    return "\n".join(lines).encode()
 
 
 def ready(port):
