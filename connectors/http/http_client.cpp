@@ -18,6 +18,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -431,6 +432,44 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
 Client::~Client() = default;
 
 Result<Response> Client::send(const Request& request) {
+  auto answer = send_once(request);
+  Request next;
+  const Request* current = &request;
+  for (int hops = 0; answer && hops < request.follow_redirects; ++hops) {
+    const int status = answer->status;
+    const std::string location = answer->header("Location");
+    if ((status != 301 && status != 302 && status != 303 && status != 307 && status != 308) ||
+        location.empty())
+      break;
+    auto base = boost::urls::parse_uri(current->url);
+    auto ref = boost::urls::parse_uri_reference(location);
+    if (!base || !ref)
+      return transient("A redirect pointed to an address that cannot be read.");
+    boost::urls::url resolved;
+    if (!boost::urls::resolve(*base, *ref, resolved))
+      return transient("A redirect pointed to an address that cannot be read.");
+    Request hop = *current;
+    hop.url = std::string(resolved.buffer());
+    if (status == 303 || ((status == 301 || status == 302) && hop.method == "POST")) {
+      hop.method = "GET";
+      hop.body.clear();
+      hop.parts.clear();
+      std::erase_if(hop.headers, [](const Header& h) { return lower(h.name) == "content-type"; });
+    }
+    if (lower(std::string(resolved.host())) != lower(std::string(base->host()))) {
+      std::erase_if(hop.headers, [](const Header& h) {
+        const auto n = lower(h.name);
+        return n == "authorization" || n == "cookie";
+      });
+    }
+    next = std::move(hop);
+    current = &next;
+    answer = send_once(next);
+  }
+  return answer;
+}
+
+Result<Response> Client::send_once(const Request& request) {
   if (impl_->setup_error)
     return *impl_->setup_error;
   auto target = parse_target(request.url, false);

@@ -47,6 +47,9 @@ struct Request {
   std::vector<Header> headers;  // Host, User-Agent and Content-Length are set by the client
   std::string body;
   std::vector<BodyPart> parts;  // when not empty, the body instead of `body`, in this order
+  // Redirects followed, for the calls whose network documents one (0: none, the 3xx is the
+  // answer). 303 turns the call into a GET; Authorization is not sent to another host.
+  int follow_redirects = 0;
 };
 
 // A multipart/form-data body (RFC 7578): text fields and files, as parts to stream.
@@ -104,6 +107,8 @@ class Client {
   Result<Response> send(const Request& request);
 
  private:
+  Result<Response> send_once(const Request& request);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

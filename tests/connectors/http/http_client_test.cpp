@@ -339,3 +339,42 @@ TEST_CASE("a streamed upload: a 3 MB file sent from disk, read back by Python's 
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().kind == ErrorKind::permanent);
 }
+
+TEST_CASE("redirects: only when asked, 303 becomes a GET, no credentials to another host") {
+  Server plain("http");
+  Client client(trusting_test_ca());
+  Request r;
+  r.method = "POST";
+  r.url = plain.url("http", "127.0.0.1", "/go303");
+  r.headers = {{"Authorization", "Bearer secret"}, {"Content-Type", "text/plain"}};
+  r.body = "payload";
+  auto not_followed = client.send(r);
+  REQUIRE(not_followed.ok());
+  CHECK(not_followed->status == 303);
+
+  r.follow_redirects = 3;
+  auto see_other = client.send(r);
+  REQUIRE(see_other.ok());
+  CHECK(see_other->body.starts_with("GET /landed "));
+  CHECK(see_other->body.ends_with("body="));
+  CHECK(see_other->header("X-Auth-Seen") == "yes");
+
+  r.url = plain.url("http", "127.0.0.1", "/go307");
+  auto temporary = client.send(r);
+  REQUIRE(temporary.ok());
+  CHECK(temporary->body.starts_with("POST /landed "));
+  CHECK(temporary->body.ends_with("body=payload"));
+
+  r.method = "GET";
+  r.body.clear();
+  r.url = plain.url("http", "127.0.0.1", "/away");
+  auto elsewhere = client.send(r);
+  REQUIRE(elsewhere.ok());
+  CHECK(elsewhere->body.starts_with("GET /landed host=localhost:"));
+  CHECK(elsewhere->header("X-Auth-Seen") == "no");
+
+  r.url = plain.url("http", "127.0.0.1", "/loop");
+  auto loop = client.send(r);
+  REQUIRE(loop.ok());
+  CHECK(loop->status == 302);  // given up after three hops: the last answer is returned
+}

@@ -25,6 +25,16 @@ class Echo(http.server.BaseHTTPRequestHandler):
     def answer(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        redirects = {"/go303": (303, "/landed"), "/go307": (307, "/landed"),
+                     "/loop": (302, "/loop"),
+                     "/away": (302, "http://localhost:%d/landed" % self.server.server_address[1])}
+        if self.path in redirects:
+            status, location = redirects[self.path]
+            self.send_response(status)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path.startswith("/big"):
             out = b"x" * 100000
         elif self.path.startswith("/form"):
@@ -35,6 +45,7 @@ class Echo(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("X-Echo", "yes")
+        self.send_header("X-Auth-Seen", "yes" if self.headers.get("Authorization") else "no")
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
