@@ -17,6 +17,7 @@
 #include <sstream>
 #include <string>
 
+#include "../local_server.hpp"
 #include "connectors/http/http_client.hpp"
 
 namespace fs = std::filesystem;
@@ -27,6 +28,10 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kServers = std::string(RELAIS_SOURCE_DIR) + "/tests/connectors/http/servers.py";
+
+struct Server : relais::test::LocalServer {
+  explicit Server(const std::string& args) : LocalServer(kServers + " " + args) {}
+};
 
 void sh(const std::string& command) {
   INFO(command);
@@ -62,47 +67,6 @@ const Certificates& certificates() {
   static Certificates c;
   return c;
 }
-
-// One servers.py process, in a process group of its own; killed when the test ends.
-struct Server {
-  pid_t group = 0;
-  int pid = 0;
-  int port = 0;
-  explicit Server(const std::string& args) {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    group = ::fork();
-    REQUIRE(group >= 0);
-    if (group == 0) {
-      ::setpgid(0, 0);
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      const std::string command = "exec python3 " + kServers + " " + args;
-      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::setpgid(group, group);
-    ::close(fds[1]);
-    FILE* out = ::fdopen(fds[0], "r");
-    REQUIRE(out != nullptr);
-    const int read = std::fscanf(out, "%d %d", &pid, &port);
-    std::fclose(out);
-    REQUIRE(read == 2);
-  }
-  ~Server() {
-    if (group > 0) {
-      ::kill(-group, SIGKILL);
-      ::waitpid(group, nullptr, 0);
-    }
-  }
-  Server(const Server&) = delete;
-  Server& operator=(const Server&) = delete;
-  std::string url(const std::string& scheme, const std::string& host,
-                  const std::string& path = "/") const {
-    return scheme + "://" + host + ":" + std::to_string(port) + path;
-  }
-};
 
 // The SHA-256 of `bytes` in hex, by the sha256sum command.
 std::string sha256_of(const fs::path& dir, const std::string& bytes) {

@@ -1,0 +1,58 @@
+// A local test server written in Python, run for the length of a test: the fake network
+// APIs and the TLS and proxy servers of the connector tests.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+namespace relais::test {
+
+// One Python test server (`script_and_args`, run by sh: redirections allowed), in a process
+// group of its own, killed when the test ends. The script prints "PID PORT" once listening.
+struct LocalServer {
+  pid_t group = 0;
+  int pid = 0;
+  int port = 0;
+  explicit LocalServer(const std::string& script_and_args) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    group = ::fork();
+    REQUIRE(group >= 0);
+    if (group == 0) {
+      ::setpgid(0, 0);
+      ::dup2(fds[1], 1);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      const std::string command = "exec python3 " + script_and_args;
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::setpgid(group, group);
+    ::close(fds[1]);
+    FILE* out = ::fdopen(fds[0], "r");
+    REQUIRE(out != nullptr);
+    const int read = std::fscanf(out, "%d %d", &pid, &port);
+    std::fclose(out);
+    REQUIRE(read == 2);
+  }
+  ~LocalServer() {
+    if (group > 0) {
+      ::kill(-group, SIGKILL);
+      ::waitpid(group, nullptr, 0);
+    }
+  }
+  LocalServer(const LocalServer&) = delete;
+  LocalServer& operator=(const LocalServer&) = delete;
+  std::string url(const std::string& scheme, const std::string& host,
+                  const std::string& path = "/") const {
+    return scheme + "://" + host + ":" + std::to_string(port) + path;
+  }
+};
+
+}  // namespace relais::test
