@@ -54,8 +54,8 @@ std::string string_field(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-MastodonPublisher::MastodonPublisher(MastodonOptions options, http::Client& client)
-    : options_(std::move(options)), client_(client) {
+MastodonPublisher::MastodonPublisher(MastodonOptions options, std::shared_ptr<http::Client> client)
+    : options_(std::move(options)), client_(std::move(client)) {
   while (options_.base_url.ends_with('/'))
     options_.base_url.pop_back();
 }
@@ -64,7 +64,7 @@ Result<http::Response> MastodonPublisher::call(http::Request request) {
   request.url = options_.base_url + request.url;
   request.headers.push_back({"Authorization", "Bearer " + options_.access_token});
   request.headers.push_back({"Accept", "application/json"});
-  return client_.send(request);
+  return client_->send(request);
 }
 
 Result<std::string> MastodonPublisher::upload(const MediaFile& media) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "connectors/connector.hpp"
@@ -30,7 +31,8 @@ struct MastodonOptions {
 
 class MastodonPublisher : public Publisher {
  public:
-  MastodonPublisher(MastodonOptions options, http::Client& client);
+  // The client is shared by every network channel of the daemon.
+  MastodonPublisher(MastodonOptions options, std::shared_ptr<http::Client> client);
 
   std::string_view type() const override { return "mastodon"; }
   Result<PostRef> create(const Post& post) override;
@@ -41,7 +43,7 @@ class MastodonPublisher : public Publisher {
   Result<http::Response> call(http::Request request);
 
   MastodonOptions options_;
-  http::Client& client_;
+  std::shared_ptr<http::Client> client_;
 };
 
 }  // namespace relais::connectors::mastodon

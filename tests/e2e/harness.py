@@ -160,7 +160,7 @@ class Relais:
     """One relaisd process over one state directory; restartable on the same state."""
 
     def __init__(self, workdir=None, mail=None, workflow=None, general=None, security=None,
-                 checks=None):
+                 checks=None, channels=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="relais-e2e-")
         self.state_dir = os.path.join(self.dir, "var")
         self.http_port = free_port()
@@ -170,10 +170,11 @@ class Relais:
         self.log_path = os.path.join(self.dir, "relaisd.log")
         self.proc = None
         self.starts = 0
-        self._write_config(mail or {}, workflow or {}, general or {}, security or {}, checks or {})
+        self._write_config(mail or {}, workflow or {}, general or {}, security or {}, checks or {},
+                           channels or {})
 
     # -- configuration -------------------------------------------------------------------
-    def _write_config(self, mail, workflow, general, security, checks):
+    def _write_config(self, mail, workflow, general, security, checks, channels):
         def section(name, values):
             lines = [f"[{name}]"]
             for k, v in values.items():
@@ -240,6 +241,7 @@ class Relais:
                 {"type": "site", "dir": os.path.join(self.state_dir, "site"), "title": "Actualités",
                  "public_url": ""},
             )
+            + "".join(section("channels." + name, values) for name, values in channels.items())
         )
         with open(self.config_path, "w", encoding="utf-8") as f:
             f.write(text)

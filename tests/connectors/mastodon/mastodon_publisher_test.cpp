@@ -25,7 +25,7 @@ const std::string kFake =
 
 struct Instance {
   relais::test::LocalServer server{kFake};
-  http::Client client{http::ClientOptions{}};
+  std::shared_ptr<http::Client> client = std::make_shared<http::Client>(http::ClientOptions{});
   fs::path dir;
   MastodonOptions options;
 
@@ -59,7 +59,7 @@ struct Instance {
   json::object state() {
     http::Request r;
     r.url = options.base_url + "/__state";
-    auto answer = client.send(r);
+    auto answer = client->send(r);
     REQUIRE(answer.ok());
     return json::parse(answer->body).as_object();
   }
@@ -69,7 +69,7 @@ struct Instance {
     r.method = "POST";
     r.url = options.base_url + "/__fault";
     r.body = body;
-    REQUIRE(client.send(r).ok());
+    REQUIRE(client->send(r).ok());
   }
 };
 
