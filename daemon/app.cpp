@@ -18,8 +18,6 @@
 #include "connectors/email/maildir_notifier.hpp"
 #include "connectors/email/smtp_client_notifier.hpp"
 #include "connectors/email/smtp_server.hpp"
-#include "connectors/mastodon/mastodon_publisher.hpp"
-#include "connectors/site/site_publisher.hpp"
 #include "daemon/api.hpp"
 #include "daemon/approval_pages.hpp"
 #include "daemon/dispatcher.hpp"
@@ -27,8 +25,10 @@
 #include "daemon/intake.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/policy_from_config.hpp"
+#include "daemon/publishers.hpp"
 #include "daemon/retention_task.hpp"
 #include "daemon/routes.hpp"
+#include "daemon/secret_file.hpp"
 #include "daemon/takedown_form.hpp"
 #include "workflow/approval_token.hpp"
 #include "workflow/ascii.hpp"
@@ -47,18 +47,6 @@ workflow::Store& Readers::store() {
 }
 
 namespace {
-
-std::optional<std::string> read_secret(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
-    s.pop_back();
-  return s;
-}
 
 // The HMAC key for CSRF fields: from the configured file, or generated once under state_dir.
 Result<std::string> token_key(const Config& cfg) {
@@ -109,61 +97,6 @@ Result<std::unique_ptr<connectors::Notifier>> make_notifier(const Config& cfg) {
   if (!c)
     return c.error();
   return std::unique_ptr<connectors::Notifier>(std::move(*c));
-}
-
-namespace {
-
-std::string setting(const ChannelConfig& ch, const char* key) {
-  auto it = ch.settings.find(key);
-  return it == ch.settings.end() ? std::string() : it->second;
-}
-
-// One HTTPS client for every network channel, behind the proxy the environment names.
-std::shared_ptr<connectors::http::Client> make_http_client() {
-  connectors::http::ClientOptions o;
-  connectors::http::proxy_from_environment(o);
-  o.user_agent = "relais (publication approval)";
-  return std::make_shared<connectors::http::Client>(std::move(o));
-}
-
-}  // namespace
-
-Result<void> make_publishers(const Config& cfg,
-                             std::map<std::string, std::unique_ptr<connectors::Publisher>>& out) {
-  std::shared_ptr<connectors::http::Client> http;
-  for (const auto& ch : cfg.channels) {
-    if (ch.type == "site") {
-      connectors::site::SiteOptions o;
-      auto get = [&](const char* k) {
-        auto it = ch.settings.find(k);
-        return it == ch.settings.end() ? std::string() : it->second;
-      };
-      o.dir = get("dir");
-      o.title = get("title");
-      o.public_url = get("public_url");
-      o.language = cfg.general.language;
-      out[ch.name] = std::make_unique<connectors::site::SitePublisher>(std::move(o));
-    } else if (ch.type == "mastodon") {
-      if (!http)
-        http = make_http_client();
-      connectors::mastodon::MastodonOptions o;
-      o.base_url = setting(ch, "base_url");
-      auto token = read_secret(setting(ch, "access_token_file"));
-      if (!token)
-        return permanent(fmt::format("channels.{}.access_token_file: cannot read {}", ch.name,
-                                     setting(ch, "access_token_file")));
-      o.access_token = *token;
-      o.visibility = setting(ch, "visibility");
-      o.language = cfg.general.language;
-      out[ch.name] = std::make_unique<connectors::mastodon::MastodonPublisher>(std::move(o), http);
-    } else {
-      return permanent(fmt::format(
-          "channels.{}: type \"{}\" has no connector in this version of relais yet; \"site\" "
-          "and \"mastodon\" are available",
-          ch.name, ch.type));
-    }
-  }
-  return {};
 }
 
 std::string site_dir_of(const Config& cfg) {
