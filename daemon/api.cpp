@@ -14,6 +14,7 @@
 #include "daemon/consent_service.hpp"
 #include "daemon/ctl_render.hpp"
 #include "workflow/ascii.hpp"
+#include "workflow/base64.hpp"
 
 namespace relais::daemon {
 namespace json = boost::json;
@@ -52,43 +53,6 @@ std::optional<std::int64_t> parse_id(std::string_view s) {
   if (ec != std::errc{} || end != s.data() + s.size() || id < 1)
     return std::nullopt;
   return id;
-}
-
-std::optional<std::string> base64_decode(std::string_view in) {
-  std::string clean;
-  clean.reserve(in.size());
-  for (char c : in) {
-    if (c != '\n' && c != '\r' && c != ' ' && c != '\t')
-      clean.push_back(c);
-  }
-  // Standard alphabet only, padding only at the end: OpenSSL would stop quietly at a '-'
-  // (base64url) and store a truncated file.
-  const auto pad = clean.find('=');
-  if (clean.size() % 4 != 0 ||
-      clean.find_first_not_of(
-          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
-          std::string::npos ||
-      (pad != std::string::npos &&
-       (clean.size() - pad > 2 || clean.find_first_not_of('=', pad) != std::string::npos)))
-    return std::nullopt;
-  std::string out(clean.size() / 4 * 3 + 3, '\0');
-  EVP_ENCODE_CTX* ctx = EVP_ENCODE_CTX_new();
-  if (!ctx)
-    return std::nullopt;
-  EVP_DecodeInit(ctx);
-  int n = 0, m = 0;
-  const bool ok = EVP_DecodeUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &n,
-                                   reinterpret_cast<const unsigned char*>(clean.data()),
-                                   static_cast<int>(clean.size())) >= 0 &&
-                  EVP_DecodeFinal(ctx, reinterpret_cast<unsigned char*>(out.data()) + n, &m) >= 0;
-  EVP_ENCODE_CTX_free(ctx);
-  if (!ok)
-    return std::nullopt;
-  out.resize(static_cast<std::size_t>(n + m));
-  const std::size_t padding = pad == std::string::npos ? 0 : clean.size() - pad;
-  if (out.size() != clean.size() / 4 * 3 - padding)
-    return std::nullopt;
-  return out;
 }
 
 // The JSON object of a request body, or the error answer.
@@ -149,7 +113,7 @@ std::variant<ConsentPost, std::string> read_consent_post(const json::object& o,
     const auto* content = e ? e->if_contains("content_base64") : nullptr;
     if (!name || !name->is_string() || !content || !content->is_string())
       return std::string("evidence is {\"name\": \"form.pdf\", \"content_base64\": \"...\"}");
-    auto bytes = base64_decode(content->as_string());
+    auto bytes = workflow::base64_decode(content->as_string());
     if (!bytes || bytes->empty())
       return std::string("evidence.content_base64 is not base64");
     if (static_cast<std::int64_t>(bytes->size()) > max_bytes)

@@ -2,6 +2,8 @@
 // daylight-saving change.
 #include "daemon/local_time.hpp"
 
+#include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <ctime>
 
@@ -87,6 +89,26 @@ std::optional<workflow::TimePoint> parse_input(std::string_view text) {
     return std::nullopt;
   }
   return workflow::TimePoint(std::chrono::seconds(secs));
+}
+
+std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-')
+    return std::nullopt;
+  int y = 0;
+  unsigned m = 0, d = 0;
+  auto number = [&s](std::size_t at, std::size_t len, auto& value) {
+    const auto* first = s.data() + at;
+    const auto [end, ec] = std::from_chars(first, first + len, value);
+    return ec == std::errc{} && end == first + len &&
+           std::isdigit(static_cast<unsigned char>(*first));
+  };
+  if (!number(0, 4, y) || !number(5, 2, m) || !number(8, 2, d))
+    return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
+                                        std::chrono::day{d}};
+  if (!ymd.ok())
+    return std::nullopt;
+  return ymd;
 }
 
 }  // namespace relais::daemon

@@ -2,6 +2,7 @@
 // start (set_local_zone), so libc's tables (tzdata) handle daylight-saving changes.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,5 +18,7 @@ std::string format_local(workflow::TimePoint t, std::string_view lang);
 std::string format_input(workflow::TimePoint t);
 // Parses "YYYY-MM-DDTHH:MM" as local time; nullopt if malformed or nonexistent.
 std::optional<workflow::TimePoint> parse_input(std::string_view text);
+// "YYYY-MM-DD", a real calendar day; nullopt otherwise.
+std::optional<std::chrono::year_month_day> parse_date(std::string_view text);
 
 }  // namespace relais::daemon

@@ -30,25 +30,6 @@ std::string_view to_string(TokenProblem p) {
   return "?";
 }
 
-std::string base64url(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(acc >> bits) & 0x3f];
-    }
-  }
-  if (bits > 0)
-    out += kAlphabet[(acc << (6 - bits)) & 0x3f];
-  return out;
-}
-
 std::string random_token_bytes() {
   std::string bytes(32, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), 32) != 1) {
@@ -102,7 +83,7 @@ std::optional<TokenProblem> check_token(const std::optional<TokenRow>& row, cons
     return TokenProblem::unknown;
   if (current->id != row->request_id)
     return TokenProblem::other_request;
-  if (current->version != row->version)
+  if (row->version != kAnyVersion && current->version != row->version)
     return TokenProblem::stale;
   if (!action.empty() && !allows(row->actions, action))
     return TokenProblem::action_not_allowed;
@@ -110,18 +91,11 @@ std::optional<TokenProblem> check_token(const std::optional<TokenRow>& row, cons
 }
 
 std::string csrf_for(std::string_view key, std::string_view raw_token) {
-  const std::string data = "csrf" + std::string(raw_token);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
-  return to_hex(std::string_view(reinterpret_cast<const char*>(md), len));
+  return hmac_sha256_hex(key, "csrf" + std::string(raw_token));
 }
 
 bool csrf_matches(std::string_view key, std::string_view raw_token, std::string_view given) {
-  const std::string expected = csrf_for(key, raw_token);
-  return given.size() == expected.size() &&
-         CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
+  return same_secret(csrf_for(key, raw_token), given);
 }
 
 bool plausible_raw_token(std::string_view raw) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "workflow/base64.hpp"
 #include "workflow/request.hpp"
 #include "workflow/store.hpp"
 
@@ -32,6 +33,11 @@ struct IssuedToken {
 // 32 bytes from OpenSSL's RAND_bytes. Throws on RNG failure (a start-up class of error).
 std::string random_token_bytes();
 
+// The version of a token that is not bound to one version of its request: the retry and cancel
+// links of a failed publication, which later channel results must not make stale (the state
+// machine's own guards still decide whether the action applies).
+inline constexpr std::int64_t kAnyVersion = -1;
+
 IssuedToken issue_token(std::string_view random_bytes, std::int64_t request_id,
                         std::string_view recipient, std::string_view actions, std::int64_t version,
                         TimePoint expires_at);
@@ -50,7 +56,5 @@ std::optional<TokenProblem> check_token(const std::optional<TokenRow>& row, cons
 // CSRF field for the confirmation form: HMAC-SHA256(key, "csrf" || raw token), hex.
 std::string csrf_for(std::string_view key, std::string_view raw_token);
 bool csrf_matches(std::string_view key, std::string_view raw_token, std::string_view given);
-
-std::string base64url(std::string_view bytes);
 
 }  // namespace relais::workflow

@@ -8,6 +8,7 @@
 #include <array>
 #include <ctime>
 #include <vector>
+#include "workflow/base64.hpp"
 
 namespace relais::connectors::email {
 
@@ -38,36 +39,6 @@ std::size_t utf8_length(unsigned char lead) {
   return 1;
 }
 
-std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16 |
-                 static_cast<unsigned char>(in[i + 1]) << 8 | static_cast<unsigned char>(in[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1])
-                                                               << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
 // Splits UTF-8 text into B-encoded words of at most max_word characters each, never cutting a
 // character in two.
 std::vector<std::string> encoded_words(std::string_view text, std::size_t max_word) {
@@ -88,7 +59,7 @@ std::vector<std::string> encoded_words(std::string_view text, std::size_t max_wo
       end += n;
     }
     words.push_back(
-        fmt::format("{}{}{}", kPrefix, base64(text.substr(start, end - start)), kSuffix));
+        fmt::format("{}{}{}", kPrefix, workflow::base64(text.substr(start, end - start)), kSuffix));
     start = end;
   }
   return words;
