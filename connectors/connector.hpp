@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,11 @@ struct PostRef {
 };
 
 // Publishes to one channel instance ([channels.NAME]).
+//
+// Exactly once: a create whose outcome is unknown (Error::outcome_unknown, or a crash between
+// the call and the commit) is never simply tried again. The dispatcher first calls find(),
+// which looks on the network for the post that call may have made; only when find() says
+// "none" (nullopt) is create() called again.
 class Publisher {
  public:
   virtual ~Publisher() = default;
@@ -68,6 +74,17 @@ class Publisher {
   virtual Result<PostRef> create(const Post& post) = 0;
   // Removes the post and its media. Removing what is already gone succeeds.
   virtual Result<void> remove(const PostRef& ref) = 0;
+  // The post an earlier create(post) made, looked up among the account's recent posts (by
+  // its exact text, or the network's idempotency key); nullopt when there is none.
+  virtual Result<std::optional<PostRef>> find(const Post& post) = 0;
+  // Checks the credentials and the account without posting anything, for `relaisctl channel
+  // test`: one sentence saying what was found ("posts as @mairie on social.example").
+  virtual Result<std::string> check() = 0;
+  // When the credentials stop working, where the network says so (LinkedIn's 60-day
+  // tokens); the referent is warned 14, 7 and 1 days before.
+  virtual std::optional<std::chrono::system_clock::time_point> credentials_expire_at() const {
+    return std::nullopt;
+  }
 };
 
 }  // namespace relais::connectors

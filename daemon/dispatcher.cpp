@@ -356,11 +356,18 @@ asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
   co_await s_.writer.run(job8);
 }
 
+// Exactly once on each channel. A create whose answer was lost (Error::outcome_unknown) marks
+// the channel `unconfirmed`; a crash between the call and the commit leaves the row to be
+// claimed again (attempts > 1). Either way the next try first asks the network for the post
+// (Publisher::find) and creates only when there is none. A create may still land after a
+// takedown: its row keeps looking, and a post found then is removed at once (remove_late_post).
 asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
   const Effect effect = effect_from_payload(row.kind, row.payload);
   auto it = s_.publishers.find(effect.channel);
   struct Prepared {
     bool go = false;
+    bool reconcile = false;  // look for the post before acting
+    bool create = false;     // publish: create when none is found
     connectors::Post post;
     connectors::PostRef ref;
   };
@@ -368,18 +375,28 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
     Prepared p;
     auto r = store.load_request(*row.request_id);
     const ChannelPost* c = r ? r->channel(effect.channel) : nullptr;
-    const bool wanted =
-        c && (row.kind == EffectKind::publish
-                  ? (c->status == ChannelStatus::pending || c->status == ChannelStatus::unconfirmed)
-                  : c->status == ChannelStatus::removing);
-    if (!wanted) {
+    if (!c) {
       store.complete_outbox(row.id, now());
       return p;
     }
-    p.go = true;
+    const bool outstanding =
+        c->status == ChannelStatus::pending || c->status == ChannelStatus::unconfirmed;
+    const bool retried = row.attempts > 1 || c->status == ChannelStatus::unconfirmed;
+    if (row.kind == EffectKind::publish) {
+      const bool overtaken =
+          c->status == ChannelStatus::removed || c->status == ChannelStatus::removing;
+      p.go = outstanding || (overtaken && retried);
+      p.reconcile = retried;
+      p.create = outstanding;
+    } else {
+      p.go = c->status == ChannelStatus::removing;
+      p.reconcile = c->post_id.empty();  // never confirmed: what is there to remove?
+    }
+    if (!p.go) {
+      store.complete_outbox(row.id, now());
+      return p;
+    }
     p.ref = {c->post_id, c->url};
-    if (p.ref.id.empty())
-      p.ref.id = r->reference;
     p.post.idempotency_key = fmt::format("{}:{}", r->id, effect.channel);
     p.post.reference = r->reference;
     p.post.title = r->subject;
@@ -407,19 +424,41 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
     co_return;
   }
   auto* publisher = it->second.get();
-  Result<connectors::PostRef> result = Error{};
+  // The post on the network after this effect: a ref, none (nothing was or is to be made), or
+  // an error.
+  Result<std::optional<connectors::PostRef>> result = Error{};
   if (row.kind == EffectKind::publish) {
-    auto job11 = [this, publisher, post = prepared.post]() mutable -> Result<connectors::PostRef> {
+    auto job11 = [this, publisher, prepared]() -> Result<std::optional<connectors::PostRef>> {
+      auto post = prepared.post;
       if (auto copies = use_published_copies(post, s_.media, s_.checks.limits); !copies)
         return copies.error();
-      return publisher->create(post);
+      if (prepared.reconcile) {
+        auto found = publisher->find(post);
+        if (!found || found->has_value() || !prepared.create)
+          return found;
+      }
+      auto made = publisher->create(post);
+      if (!made)
+        return made.error();
+      return std::optional<connectors::PostRef>(*made);
     };
     result = co_await on_pool(s_.pool, job11);
   } else {
-    auto job12 = [publisher, ref = prepared.ref] { return publisher->remove(ref); };
-    auto removed = co_await on_pool(s_.pool, job12);
-    result = removed ? Result<connectors::PostRef>(prepared.ref)
-                     : Result<connectors::PostRef>(removed.error());
+    auto job12 = [publisher, prepared]() -> Result<std::optional<connectors::PostRef>> {
+      connectors::PostRef ref = prepared.ref;
+      if (prepared.reconcile) {
+        auto found = publisher->find(prepared.post);
+        if (!found)
+          return found.error();
+        if (!found->has_value())
+          return std::optional<connectors::PostRef>(connectors::PostRef{});  // never made
+        ref = **found;
+      }
+      if (auto removed = publisher->remove(ref); !removed)
+        return removed.error();
+      return std::optional<connectors::PostRef>(ref);
+    };
+    result = co_await on_pool(s_.pool, job12);
   }
   auto job13 = [this, row, effect, &result](Store& store) {
     Event e;
@@ -427,20 +466,27 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
     e.actor = "channel:" + effect.channel;
     e.source = fmt::format("outbox:{}", row.id);
     e.channel = effect.channel;
+    if (result && !result->has_value()) {
+      store.complete_outbox(row.id, now());  // overtaken by a takedown, and nothing was made
+      ++s_.metrics.effects_done;
+      return;
+    }
     if (result) {
       e.kind = row.kind == EffectKind::publish ? EventKind::channel_published
                                                : EventKind::channel_removed;
-      e.post_id = result->id;
-      e.post_url = result->url;
+      e.post_id = (*result)->id;
+      e.post_url = (*result)->url;
       store.complete_outbox(row.id, now());
       ++s_.metrics.effects_done;
     } else {
-      if (!retry_or_give_up(store, row, result.error()))
-        return;
+      const Error& error = result.error();
+      const bool gave_up = retry_or_give_up(store, row, error);
       if (row.kind == EffectKind::remove)
         return;  // stays `removing`, visible, logged
-      e.kind = EventKind::channel_failed;
-      e.reason = result.error().message;
+      if (!gave_up && !error.outcome_unknown)
+        return;
+      e.kind = gave_up ? EventKind::channel_failed : EventKind::channel_unconfirmed;
+      e.reason = error.message;
     }
     auto h = s_.engine.handle(store, *row.request_id, e);
     ++(h.applied ? s_.metrics.transitions : s_.metrics.refused_events);

@@ -17,6 +17,9 @@ struct Error {
   ErrorKind kind = ErrorKind::permanent;
   std::string message;  // a sentence for a log line or a person; never a secret
   std::optional<std::chrono::seconds> retry_after = {};  // a server's hint, when it gave one
+  // The call was sent whole and its answer never came (time-out, connection closed): the
+  // server may have acted on it, so a create must be looked for before it is tried again.
+  bool outcome_unknown = false;
 };
 
 inline Error transient(std::string message) {

@@ -26,7 +26,7 @@ constexpr Names<State, 13> kStateNames{{
     {State::failed, "failed"},
 }};
 
-constexpr Names<EventKind, 18> kEventNames{{
+constexpr Names<EventKind, 19> kEventNames{{
     {EventKind::submitted, "submitted"},
     {EventKind::checks_started, "checks_started"},
     {EventKind::checks_done, "checks_done"},
@@ -45,6 +45,7 @@ constexpr Names<EventKind, 18> kEventNames{{
     {EventKind::cancel, "cancel"},
     {EventKind::takedown, "takedown"},
     {EventKind::channel_removed, "channel_removed"},
+    {EventKind::channel_unconfirmed, "channel_unconfirmed"},
 }};
 
 constexpr Names<ChannelStatus, 6> kChannelStatusNames{{

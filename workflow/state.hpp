@@ -37,12 +37,13 @@ enum class EventKind {
   unschedule,       // referent: take it off the schedule, back to approval
   publish_due,      // timer: the publication time has come
   channel_published,
-  channel_failed,    // a channel failed for good (after its retries)
-  retry,             // referent: try the failed channels again
-  cancel,            // referent: give up a failed publication
-  takedown,          // an image-rights request or a consent revocation
-  channel_removed,   // a channel confirmed the removal
-  override_finding,  // referent: lift a finding, with a reason
+  channel_failed,       // a channel failed for good (after its retries)
+  retry,                // referent: try the failed channels again
+  cancel,               // referent: give up a failed publication
+  takedown,             // an image-rights request or a consent revocation
+  channel_removed,      // a channel confirmed the removal
+  override_finding,     // referent: lift a finding, with a reason
+  channel_unconfirmed,  // a create was sent and its answer lost: looked for before any retry
 };
 
 enum class ChannelStatus { pending, unconfirmed, published, failed, removing, removed };
@@ -66,13 +67,25 @@ inline constexpr State kAllStates[] = {
     State::publishing,    State::published,         State::taken_down,
     State::rejected,      State::withdrawn,         State::expired,
     State::failed};
-inline constexpr EventKind kAllEvents[] = {
-    EventKind::submitted,      EventKind::checks_started,  EventKind::checks_done,
-    EventKind::agent_replied,  EventKind::approve,         EventKind::request_changes,
-    EventKind::reject,         EventKind::withdraw,        EventKind::expire,
-    EventKind::unschedule,     EventKind::publish_due,     EventKind::channel_published,
-    EventKind::channel_failed, EventKind::retry,           EventKind::cancel,
-    EventKind::takedown,       EventKind::channel_removed, EventKind::override_finding};
+inline constexpr EventKind kAllEvents[] = {EventKind::submitted,
+                                           EventKind::checks_started,
+                                           EventKind::checks_done,
+                                           EventKind::agent_replied,
+                                           EventKind::approve,
+                                           EventKind::request_changes,
+                                           EventKind::reject,
+                                           EventKind::withdraw,
+                                           EventKind::expire,
+                                           EventKind::unschedule,
+                                           EventKind::publish_due,
+                                           EventKind::channel_published,
+                                           EventKind::channel_failed,
+                                           EventKind::retry,
+                                           EventKind::cancel,
+                                           EventKind::takedown,
+                                           EventKind::channel_removed,
+                                           EventKind::override_finding,
+                                           EventKind::channel_unconfirmed};
 
 bool is_final(State s);
 // Scheduled, or possibly visible on some channel (publishing, published, failed with some

@@ -205,6 +205,12 @@ void mark_failed(Outcome& o, const Event& e, const Policy&) {
     c->error = e.reason;
   }
 }
+void mark_unconfirmed(Outcome& o, const Event& e, const Policy&) {
+  if (auto* c = o.request.channel(e.channel)) {
+    c->status = ChannelStatus::unconfirmed;
+    c->error = e.reason;
+  }
+}
 void mark_removed(Outcome& o, const Event& e, const Policy&) {
   if (auto* c = o.request.channel(e.channel))
     c->status = ChannelStatus::removed;
@@ -273,6 +279,7 @@ constexpr Action kPublishFailed{"publish_failed_channels", publish_failed_channe
 constexpr Action kMarkPublished{"mark_published", mark_published};
 constexpr Action kMarkFailed{"mark_failed", mark_failed};
 constexpr Action kMarkRemoved{"mark_removed", mark_removed};
+constexpr Action kMarkUnconfirmed{"mark_unconfirmed", mark_unconfirmed};
 constexpr Action kRemovePublished{"remove_published", remove_published};
 constexpr Action kRemoveLatePost{"remove_late_post", remove_late_post};
 constexpr Action kMailAgentAck{"mail_agent_ack", mail_agent_ack};
@@ -311,9 +318,11 @@ constexpr Transition kTable[] = {
   {S::publishing,        E::channel_published,  &kLastOutstanding,    {&kMarkPublished, &kMailAgentPublished},                                           S::published},
   {S::publishing,        E::channel_published,  &kOthersOutstanding,  {&kMarkPublished},                                                                 S::publishing},
   {S::publishing,        E::channel_failed,     &kChannelOutstanding, {&kMarkFailed, &kMailReferentFailed},                                              S::failed},
+  {S::publishing,        E::channel_unconfirmed, &kChannelOutstanding, {&kMarkUnconfirmed},                                                           S::publishing},
   {S::publishing,        E::takedown,           nullptr,              {&kRemovePublished},                                                               S::taken_down},
   {S::failed,            E::channel_published,  &kChannelOutstanding, {&kMarkPublished},                                                                 S::failed},
-  {S::failed,            E::channel_failed,     &kChannelOutstanding, {&kMarkFailed},                                                                    S::failed},
+  {S::failed,            E::channel_failed,     &kChannelOutstanding, {&kMarkFailed, &kMailReferentFailed},                                              S::failed},
+  {S::failed,            E::channel_unconfirmed, &kChannelOutstanding, {&kMarkUnconfirmed},                                                           S::failed},
   {S::failed,            E::retry,              nullptr,              {&kPublishFailed},                                                                 S::publishing},
   {S::failed,            E::cancel,             nullptr,              {&kRemovePublished},                                                               S::withdrawn},
   {S::failed,            E::takedown,           nullptr,              {&kRemovePublished},                                                               S::taken_down},

@@ -131,6 +131,7 @@ struct Exchange {
   Target target;
   std::optional<Target> proxy;
   std::uint64_t streamed_length = 0;  // of request.parts
+  bool sent = false;                  // the whole request was written: the server may act on it
   Result<Response> result = transient("The exchange did not run.");
 };
 
@@ -235,7 +236,7 @@ asio::awaitable<Result<void>> write_streamed(Stream& stream, beast::tcp_stream& 
 // The request written and the answer read on a connected stream (plain or TLS).
 template <typename Stream>
 asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_stream& tcp,
-                                                   const Exchange& x) {
+                                                   Exchange& x) {
   if (x.request.parts.empty()) {
     bhttp::request<bhttp::string_body> req;
     set_head(req, x);
@@ -255,6 +256,7 @@ asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_st
       co_return failed;
     }
   }
+  x.sent = true;
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(x.options.max_response_bytes);
@@ -267,7 +269,9 @@ asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_st
     co_return failed;
   }
   if (rec) {
-    Result<Response> failed = network_error(rec, "Reading the answer", x.target);
+    Error lost = network_error(rec, "Reading the answer", x.target);
+    lost.outcome_unknown = true;
+    Result<Response> failed = std::move(lost);
     co_return failed;
   }
   auto message = parser.release();
@@ -496,8 +500,10 @@ Result<Response> Client::send_once(const Request& request) {
   io.run_for(impl_->options.total_timeout);
   if (!io.stopped()) {
     io.stop();  // the coroutine is destroyed with the context; its sockets close
-    return transient(fmt::format("The exchange with {} took longer than {} s.", x.target.host,
-                                 impl_->options.total_timeout.count() / 1000));
+    Error late = transient(fmt::format("The exchange with {} took longer than {} s.", x.target.host,
+                                       impl_->options.total_timeout.count() / 1000));
+    late.outcome_unknown = x.sent;
+    return late;
   }
   return std::move(x.result);
 }

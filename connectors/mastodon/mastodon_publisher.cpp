@@ -5,7 +5,9 @@
 
 #include <thread>
 
+#include "connectors/http/post_text.hpp"
 #include "connectors/http/retry_hint.hpp"
+#include "workflow/text_length.hpp"
 
 namespace relais::connectors::mastodon {
 namespace json = boost::json;
@@ -108,6 +110,16 @@ Result<std::string> MastodonPublisher::upload(const MediaFile& media) {
 }
 
 Result<PostRef> MastodonPublisher::create(const Post& post) {
+  const std::string text = status_text(post);
+  const Limits limit = limits();
+  if (const auto n = workflow::mastodon_length(text); n > limit.max_characters) {
+    return permanent(fmt::format("The text is {} characters long; this Mastodon server takes {}.",
+                                 n, limit.max_characters));
+  }
+  if (post.media.size() > limit.max_media) {
+    return permanent(fmt::format("The post has {} photos or videos; this Mastodon server takes {}.",
+                                 post.media.size(), limit.max_media));
+  }
   json::array media_ids;
   for (const auto& m : post.media) {
     auto id = upload(m);
@@ -115,9 +127,6 @@ Result<PostRef> MastodonPublisher::create(const Post& post) {
       return id.error();
     media_ids.emplace_back(*id);
   }
-  std::string text = post.text;
-  if (!post.author.empty() && !post.media.empty())
-    text += "\n\n© " + post.author;
   json::object status{{"status", text},
                       {"media_ids", std::move(media_ids)},
                       {"visibility", options_.visibility},
@@ -153,6 +162,125 @@ Result<void> MastodonPublisher::remove(const PostRef& ref) {
   if (answer->status == 200 || answer->status == 404)
     return {};
   return error_of(*answer);
+}
+
+Result<json::object> MastodonPublisher::get_object(const std::string& path) {
+  http::Request r;
+  r.url = path;
+  auto answer = call(r);
+  if (!answer)
+    return answer.error();
+  if (answer->status != 200)
+    return error_of(*answer);
+  return object_of(*answer);
+}
+
+MastodonPublisher::Limits MastodonPublisher::limits() {
+  {
+    std::lock_guard lock(mutex_);
+    if (limits_)
+      return *limits_;
+  }
+  Limits out;
+  auto instance = get_object("/api/v2/instance");
+  if (!instance)
+    return out;  // an older server or a passing failure: its 422 will say it instead
+  auto number = [](const json::value* v, std::size_t fallback) {
+    return v && v->is_int64() && v->as_int64() > 0 ? static_cast<std::size_t>(v->as_int64())
+                                                   : fallback;
+  };
+  if (const auto* c = instance->if_contains("configuration"); c && c->is_object()) {
+    if (const auto* st = c->as_object().if_contains("statuses"); st && st->is_object()) {
+      out.max_characters = number(st->as_object().if_contains("max_characters"), 500);
+      out.max_media = number(st->as_object().if_contains("max_media_attachments"), 4);
+    }
+  }
+  std::lock_guard lock(mutex_);
+  limits_ = out;
+  return out;
+}
+
+Result<std::optional<PostRef>> MastodonPublisher::find(const Post& post) {
+  auto me = get_object("/api/v1/accounts/verify_credentials");
+  if (!me)
+    return me.error();
+  const std::string account = string_field(*me, "id");
+  if (account.empty() || account.find_first_not_of("0123456789") != std::string::npos)
+    return transient("Mastodon did not give the account's id.");
+  http::Request r;
+  r.url = "/api/v1/accounts/" + account + "/statuses?limit=40&exclude_replies=true";
+  auto answer = call(r);
+  if (!answer)
+    return answer.error();
+  if (answer->status != 200)
+    return error_of(*answer);
+  boost::system::error_code ec;
+  const auto list = json::parse(answer->body, ec);
+  if (ec || !list.is_array())
+    return transient("Mastodon answered the list of statuses with something that is not a list.");
+  const std::string text = status_text(post);
+  for (const auto& v : list.as_array()) {
+    if (!v.is_object())
+      continue;
+    const auto& status = v.as_object();
+    if (http::same_text(text_of_html(string_field(status, "content")), text))
+      return std::optional<PostRef>(
+          PostRef{string_field(status, "id"), string_field(status, "url")});
+  }
+  return std::optional<PostRef>();
+}
+
+Result<std::string> MastodonPublisher::check() {
+  auto me = get_object("/api/v1/accounts/verify_credentials");
+  if (!me)
+    return me.error();
+  std::string host = options_.base_url;
+  if (auto at = host.find("://"); at != std::string::npos)
+    host = host.substr(at + 3);
+  const Limits limit = limits();
+  return fmt::format("posts as @{} on {} ({} characters, {} attachments per status)",
+                     string_field(*me, "acct"), host, limit.max_characters, limit.max_media);
+}
+
+std::string status_text(const Post& post) {
+  return http::compose_text(post);
+}
+
+std::string text_of_html(std::string_view html) {
+  static constexpr std::pair<std::string_view, std::string_view> kEntities[] = {
+      {"&amp;", "&"}, {"&lt;", "<"},   {"&gt;", ">"},  {"&quot;", "\""},
+      {"&#39;", "'"}, {"&apos;", "'"}, {"&nbsp;", " "}};
+  std::string out;
+  std::size_t i = 0;
+  while (i < html.size()) {
+    if (html[i] == '<') {
+      const auto end = html.find('>', i);
+      if (end == std::string_view::npos)
+        break;
+      const auto tag = html.substr(i + 1, end - i - 1);
+      if (tag.starts_with("br"))
+        out += '\n';
+      else if (tag == "/p")
+        out += "\n\n";
+      i = end + 1;
+      continue;
+    }
+    if (html[i] == '&') {
+      bool decoded = false;
+      for (const auto& [entity, text] : kEntities) {
+        if (html.substr(i).starts_with(entity)) {
+          out += text;
+          i += entity.size();
+          decoded = true;
+          break;
+        }
+      }
+      if (decoded)
+        continue;
+    }
+    out += html[i++];
+  }
+  return out;
 }
 
 }  // namespace relais::connectors::mastodon

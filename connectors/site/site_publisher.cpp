@@ -181,4 +181,38 @@ Result<void> SitePublisher::remove(const PostRef& ref) {
   return {};
 }
 
+Result<std::optional<PostRef>> SitePublisher::find(const Post& post) {
+  std::lock_guard lock(mutex_);
+  auto entries = load();
+  if (!entries) {
+    return entries.error();
+  }
+  for (const SiteEntry& e : *entries) {
+    if (!post.idempotency_key.empty() && e.idempotency_key == post.idempotency_key) {
+      return std::optional<PostRef>(PostRef{e.id, entry_url(options_, e.id)});
+    }
+  }
+  return std::optional<PostRef>();
+}
+
+Result<std::string> SitePublisher::check() {
+  if (auto r = ensure_directory(options_.dir / "media"); !r) {
+    return r.error();
+  }
+  const fs::path probe = options_.dir / ".relais-write-test";
+  std::error_code ec;
+  if (auto r = write_file_atomically(probe, "ok\n"); !r) {
+    return r.error();
+  }
+  fs::remove(probe, ec);
+  std::lock_guard lock(mutex_);
+  auto entries = load();
+  if (!entries) {
+    return entries.error();
+  }
+  return fmt::format("writes to {} ({} entries), published at {}", options_.dir.string(),
+                     entries->size(),
+                     options_.public_url.empty() ? "(no public_url)" : options_.public_url);
+}
+
 }  // namespace relais::connectors::site

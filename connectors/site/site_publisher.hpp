@@ -33,6 +33,12 @@ class SitePublisher : public Publisher {
   // rewrites both pages. An unknown id succeeds.
   Result<void> remove(const PostRef& ref) override;
 
+  // The entry with the post's idempotency key, if there is one.
+  Result<std::optional<PostRef>> find(const Post& post) override;
+
+  // Whether the directory exists (or can be made) and relais may write in it.
+  Result<std::string> check() override;
+
  private:
   Result<std::vector<SiteEntry>> load() const;
   Result<void> save_and_render(const std::vector<SiteEntry>& entries) const;

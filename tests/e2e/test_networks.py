@@ -1,22 +1,26 @@
-"""Publishing on the social networks end to end, against local servers that behave as each
-network's documentation says (tests/connectors/*/fake_*.py): an approved request goes out on
-the site and on Mastodon exactly once, even when the answer to the first create is lost; a
-takedown removes it from both."""
+"""Publishing on the networks end to end, against local servers that behave as each network's
+documentation says (tests/connectors/*/fake_*.py, fake_receiver.py): an approved request goes
+out on every chosen channel exactly once, even with a 503 and a dropped connection on the first
+creates; a takedown removes it everywhere through rate limits; a relaisd killed while a create
+was on the wire finds that post after its restart instead of making a second one."""
 import json
 import os
 import subprocess
+import time
 import urllib.request
 
 import harness
 from harness import RelaisTestCase
 
-FAKE_MASTODON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "connectors",
-                             "mastodon", "fake_mastodon.py")
+CONNECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "connectors")
+FAKE_MASTODON = os.path.join(CONNECTORS, "mastodon", "fake_mastodon.py")
+FAKE_RECEIVER = os.path.join(CONNECTORS, "webhook", "fake_receiver.py")
 
 
 class FakeNetwork:
-    def __init__(self, script):
-        self.proc = subprocess.Popen(["python3", script], stdout=subprocess.PIPE, text=True)
+    def __init__(self, script, *args):
+        self.proc = subprocess.Popen(["python3", script, *args], stdout=subprocess.PIPE,
+                                     text=True)
         _, port = self.proc.stdout.readline().split()
         self.base_url = f"http://127.0.0.1:{port}"
 
@@ -33,42 +37,126 @@ class FakeNetwork:
         self.proc.stdout.close()
 
 
-class Mastodon(RelaisTestCase):
+def secret_file(name, content):
+    path = os.path.join(harness.tempfile.mkdtemp(prefix="relais-secret-"), name)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write(content + "\n")
+    return path
+
+
+class Networks(RelaisTestCase):
     def setUp(self):
         self.mastodon = FakeNetwork(FAKE_MASTODON)
         self.addCleanup(self.mastodon.close)
-        token = os.path.join(harness.tempfile.mkdtemp(prefix="relais-token-"), "mastodon")
-        with open(os.open(token, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-            f.write("good-token\n")
-        self.config = dict(channels={"mastodon": {
-            "type": "mastodon", "base_url": self.mastodon.base_url,
-            "access_token_file": token, "visibility": "unlisted"}})
+        self.receiver = FakeNetwork(FAKE_RECEIVER, "webhook-secret")
+        self.addCleanup(self.receiver.close)
+        self.config = dict(channels={
+            "mastodon": {"type": "mastodon", "base_url": self.mastodon.base_url,
+                         "access_token_file": secret_file("mastodon", "good-token"),
+                         "visibility": "unlisted"},
+            "intranet": {"type": "webhook", "url": self.receiver.base_url + "/hook",
+                         "secret_file": secret_file("webhook", "webhook-secret")},
+        })
         super().setUp()
+        self.channels = ["site", "mastodon", "intranet"]
 
-    def test_published_once_despite_a_lost_answer_then_taken_down(self):
-        r = self.relais
-        self.mastodon.call("/__fault", {"path": "/api/v1/statuses", "drop": True})
-        ref = self.submit()
-        token = self.referent_token(ref)
-        answer = r.decide(token, "approve", channel=["site", "mastodon"])
+    def approve(self, ref):
+        answer = self.relais.decide(self.referent_token(ref), "approve", channel=self.channels)
         self.assertEqual(answer.status, 200, answer)
-        r.wait_state(ref, "published", timeout=30)
-        state = self.mastodon.call("/__state")
-        self.assertEqual(len(state["statuses"]), 1, "one status, not two")
-        (sid, status), = state["statuses"].items()
-        self.assertEqual(status["visibility"], "unlisted")
-        self.assertEqual(status["language"], "fr")
-        self.assertIn("© Jeanne Martin", status["text"])
-        self.assertEqual(len(status["media_ids"]), 1)
-        self.assertEqual(state["calls"].count("POST /api/v1/statuses"), 2, "retried once")
-        code, out, err = r.ctl("show", ref)
-        self.assertIn(f"https://social.example/@mairie/{sid}", out)
 
+    def test_once_on_every_channel_despite_faults_then_taken_down_through_429(self):
+        r = self.relais
+        self.mastodon.call("/__fault", {"path": "/api/v1/statuses", "status": 503,
+                                        "retry_after": "1"})
+        self.mastodon.call("/__fault", {"path": "/api/v1/statuses", "drop": True})
+        self.receiver.call("/__fault", {"event": "published", "status": 503})
+        self.receiver.call("/__fault", {"event": "published", "drop": True})
+        ref = self.submit()
+        self.approve(ref)
+        r.wait_state(ref, "published", timeout=60)
+
+        statuses = self.mastodon.call("/__state")["statuses"]
+        self.assertEqual(len(statuses), 1, "one status, not two")
+        (sid, status), = statuses.items()
+        self.assertEqual(status["visibility"], "unlisted")
+        self.assertIn("© Jeanne Martin", status["text"])
+        posts = self.receiver.call("/__state")["posts"]
+        self.assertEqual(list(posts), ["cms-1"], "one post in the intranet, not two")
+        self.assertEqual(posts["cms-1"]["reference"], ref)
+
+        code, out, err = r.ctl("--json", "show", ref)
+        self.assertEqual(code, 0, err)
+        channels = {c["name"]: c for c in json.loads(out)["channels"]}
+        self.assertEqual({c["status"] for c in channels.values()}, {"published"})
+        self.assertEqual(channels["mastodon"]["url"], f"https://social.example/@mairie/{sid}")
+        self.assertEqual(channels["intranet"]["post_id"], "cms-1")
+        self.assertEqual(channels["intranet"]["url"], "https://intranet.example/actus/cms-1")
+        mail = r.wait_mail(subject_has="En ligne")[-1]
+        for url in (channels["mastodon"]["url"], channels["intranet"]["url"]):
+            self.assertIn(url, harness.text_of(mail))
+
+        self.mastodon.call("/__fault", {"path": "/api/v1/statuses/", "status": 429,
+                                        "retry_after": "1"})
+        self.receiver.call("/__fault", {"event": "removed", "status": 429, "retry_after": "1"})
         code, out, err = r.ctl("takedown", ref, "--reason", "Demande de la personne")
         self.assertEqual(code, 0, err)
         r.wait_state(ref, "taken_down")
-        r.wait_outbox_idle(timeout=30)
+        r.wait_outbox_idle(timeout=60)
         self.assertEqual(self.mastodon.call("/__state")["statuses"], {}, "removed on Mastodon")
+        self.assertEqual(self.receiver.call("/__state")["posts"], {}, "removed in the intranet")
+        code, out, err = r.ctl("--json", "show", ref)
+        channels = {c["name"]: c for c in json.loads(out)["channels"]}
+        self.assertEqual({c["status"] for c in channels.values()}, {"removed"})
+
+    def test_killed_during_a_create_then_reconciled_not_duplicated(self):
+        r = self.relais
+        self.channels = ["mastodon"]
+        # The instance takes 3 s to answer; relaisd is killed in the meantime; the status is
+        # made all the same. After the restart the post is found, not made again.
+        self.mastodon.call("/__fault", {"path": "/api/v1/statuses", "sleep": 3})
+        ref = self.submit()
+        self.approve(ref)
+        deadline = time.time() + 30
+        while "POST /api/v1/statuses" not in self.mastodon.call("/__state")["calls"]:
+            self.assertLess(time.time(), deadline, "the create never came")
+            time.sleep(0.05)
+        r.kill9()
+        time.sleep(3.5)
+        self.assertEqual(len(self.mastodon.call("/__state")["statuses"]), 1)
+        r.restart()
+        r.wait_state(ref, "published", timeout=30)
+        state = self.mastodon.call("/__state")
+        self.assertEqual(len(state["statuses"]), 1, "reconciled, not duplicated")
+        self.assertEqual(state["calls"].count("POST /api/v1/statuses"), 1)
+        self.assertIn("GET /api/v1/accounts/109/statuses", state["calls"])
+        sid, = state["statuses"]
+        code, out, err = r.ctl("--json", "show", ref)
+        channel, = json.loads(out)["channels"]
+        self.assertEqual(channel["post_id"], sid)
+
+    def test_a_failed_channel_is_retried_from_the_mail_alone(self):
+        r = self.relais
+        self.channels = ["site", "intranet"]
+        self.receiver.call("/__fault", {"event": "published", "status": 400})
+        ref = self.submit()
+        self.approve(ref)
+        r.wait_state(ref, "failed", timeout=30)
+        mail = r.wait_mail(subject_has="Échec de publication")[-1]
+        body = harness.text_of(mail)
+        self.assertIn("intranet : The webhook endpoint refused the event (HTTP 400", body)
+        self.assertIn("site :", body)  # live on the site, listed with its link
+        links = harness.Relais.links(mail)
+        self.assertIn("retry", links, body)
+        page = r.get(f"/a/{links['retry'][1]}?action=retry")
+        self.assertEqual(page.status, 200, page)
+        self.assertIn("en échec", page.body)
+        answer = r.decide(links["retry"][1], "retry")
+        self.assertEqual(answer.status, 200, answer)
+        r.wait_state(ref, "published", timeout=30)
+        self.assertEqual(len(self.receiver.call("/__state")["posts"]), 1)
+        code, out, err = r.ctl("--json", "show", ref)
+        channels = {c["name"]: c for c in json.loads(out)["channels"]}
+        self.assertEqual(channels["site"]["status"], "published")
 
 
 if __name__ == "__main__":

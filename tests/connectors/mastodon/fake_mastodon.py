@@ -5,17 +5,33 @@ Checked on every call: the bearer token ("good-token"), the method and path, and
 shape (multipart with a `file` part for media; JSON with status, media_ids, visibility and
 language for statuses). A status posted twice with one Idempotency-Key is created once, as the
 documentation says. Faults are queued by the test: POST /__fault {"path", "status",
-"retry_after", "drop"}; "drop" creates the status, then closes the connection unanswered.
+"retry_after", "drop", "sleep"}; "drop" creates the status, then closes the connection
+unanswered; "sleep" waits that many seconds before answering normally (a time-out).
 GET /__state returns what the instance holds and every call it received.
 """
 import email.parser
+import html
 import email.policy
 import http.server
 import json
 import os
 import threading
+import time
 
 TOKEN = "good-token"
+ACCOUNT = {"id": "109", "username": "mairie", "acct": "mairie",
+           "url": "https://social.example/@mairie"}
+# The part of GET /api/v2/instance the connector reads (docs: methods/instance, v4.0.0).
+INSTANCE = {"domain": "social.example",
+            "configuration": {"statuses": {"max_characters": 500, "max_media_attachments": 4,
+                                           "characters_reserved_per_url": 23}}}
+
+
+def content_html(text):
+    """A status's `content` as Mastodon renders it: paragraphs in <p>, line breaks as <br />."""
+    paragraphs = [p for p in text.split("\n\n") if p]
+    return "".join("<p>%s</p>" % html.escape(p, quote=True).replace("\n", "<br />")
+                   for p in paragraphs)
 LOCK = threading.Lock()
 STATE = {"media": {}, "statuses": {}, "keys": {}, "calls": [], "faults": [], "next_id": 1000}
 
@@ -59,6 +75,9 @@ class Api(http.server.BaseHTTPRequestHandler):
                 STATE["faults"].remove(fault)
         if self.headers.get("Authorization") != "Bearer " + TOKEN:
             return self.reply(401, {"error": "The access token is invalid"})
+        if fault and fault.get("sleep"):
+            time.sleep(fault["sleep"])
+            fault = None
         if fault and not fault.get("drop"):
             headers = {"Retry-After": fault["retry_after"]} if "retry_after" in fault else {}
             return self.reply(fault["status"], {"error": "Fault injected"}, headers)
@@ -70,6 +89,12 @@ class Api(http.server.BaseHTTPRequestHandler):
             return self.status(raw, drop=bool(fault and fault.get("drop")))
         if self.command == "DELETE" and path.startswith("/api/v1/statuses/"):
             return self.delete(path.rsplit("/", 1)[1])
+        if self.command == "GET" and path == "/api/v1/accounts/verify_credentials":
+            return self.reply(200, ACCOUNT)
+        if self.command == "GET" and path == "/api/v1/accounts/%s/statuses" % ACCOUNT["id"]:
+            return self.account_statuses()
+        if self.command == "GET" and path == "/api/v2/instance":
+            return self.reply(200, INSTANCE)
         return self.reply(404, {"error": "Record not found"})
 
     def media(self, raw):
@@ -135,6 +160,12 @@ class Api(http.server.BaseHTTPRequestHandler):
             self.connection.close()
             return
         return self.reply(200, {"id": sid, "url": "https://social.example/@mairie/" + sid})
+
+    def account_statuses(self):
+        with LOCK:
+            items = sorted(STATE["statuses"].items(), key=lambda kv: -int(kv[0]))
+        return self.reply(200, [{"id": sid, "url": "https://social.example/@mairie/" + sid,
+                                 "content": content_html(st["text"])} for sid, st in items])
 
     def delete(self, sid):
         with LOCK:

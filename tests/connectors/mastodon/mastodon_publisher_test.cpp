@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "../local_server.hpp"
 #include "connectors/mastodon/mastodon_publisher.hpp"
@@ -150,10 +151,73 @@ TEST_CASE("mastodon: what heals is transient with the wait asked, what does not 
     auto refused = publisher.create(p);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().kind == ErrorKind::permanent);
-    CHECK(refused.error().message.find("Text character limit of 500 exceeded") !=
-          std::string::npos);
+    CHECK(refused.error().message ==
+          "The text is 600 characters long; this Mastodon server takes 500.");
   }
   CHECK(m.state().at("statuses").as_object().empty());
+}
+
+TEST_CASE("mastodon: a lost answer is an unknown outcome; find() then sees the status") {
+  Instance m;
+  bool slow = false;
+  SUBCASE("dropped connection") {
+    m.fault(R"({"path": "/api/v1/statuses", "drop": true})");
+  }
+  SUBCASE("time-out") {
+    http::ClientOptions quick;
+    quick.read_timeout = 300ms;
+    m.client = std::make_shared<http::Client>(quick);
+    m.fault(R"({"path": "/api/v1/statuses", "sleep": 1})");
+    slow = true;
+  }
+  MastodonPublisher publisher(m.options, m.client);
+  Post p = m.post();
+  p.text = "Deux lignes\net un <lien> & des \"guillemets\".";
+  auto none = publisher.find(p);
+  REQUIRE_MESSAGE(none.ok(), none.error().message);
+  CHECK_FALSE(none->has_value());
+  auto lost = publisher.create(p);
+  REQUIRE_FALSE(lost.ok());
+  CHECK(lost.error().kind == ErrorKind::transient);
+  CHECK(lost.error().outcome_unknown);
+  if (slow)
+    std::this_thread::sleep_for(1500ms);  // the server finishes what it was asked
+  auto found = publisher.find(p);
+  REQUIRE_MESSAGE(found.ok(), found.error().message);
+  REQUIRE(found->has_value());
+  const auto statuses = m.state().at("statuses").as_object();
+  REQUIRE(statuses.size() == 1);
+  CHECK(statuses.begin()->key() == (*found)->id);
+  CHECK((*found)->url == "https://social.example/@mairie/" + (*found)->id);
+}
+
+TEST_CASE("mastodon: a 503 is not an unknown outcome") {
+  Instance m;
+  MastodonPublisher publisher(m.options, m.client);
+  m.fault(R"({"path": "/api/v1/statuses", "status": 503})");
+  auto busy = publisher.create(m.post());
+  REQUIRE_FALSE(busy.ok());
+  CHECK_FALSE(busy.error().outcome_unknown);
+}
+
+TEST_CASE("mastodon: check() names the account and the server's limits, or the token's fault") {
+  Instance m;
+  MastodonPublisher good(m.options, m.client);
+  auto said = good.check();
+  REQUIRE_MESSAGE(said.ok(), said.error().message);
+  CHECK(said->find("posts as @mairie on 127.0.0.1") == 0);
+  CHECK(said->find("500 characters, 4 attachments") != std::string::npos);
+  m.options.access_token = "revoked";
+  MastodonPublisher bad(m.options, m.client);
+  auto refused = bad.check();
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == ErrorKind::permanent);
+  CHECK(m.state().at("statuses").as_object().empty());
+}
+
+TEST_CASE("mastodon: status HTML read back as text") {
+  CHECK(text_of_html("<p>Un &amp; deux<br />trois</p><p>&lt;b&gt; <a href=\"x\">lien</a></p>") ==
+        "Un & deux\ntrois\n\n<b> lien\n\n");
 }
 
 TEST_CASE("mastodon: removal, twice, and a malformed id") {
