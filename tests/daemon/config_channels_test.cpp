@@ -97,7 +97,7 @@ TEST_CASE("network channels: default base_url, loopback http, extra secret files
       "[channels.fb]\ntype = \"facebook\"\npage_id = \"123\"\naccess_token_file = \"" +
       file + "\"\napp_secret_file = \"" + file +
       "\"\n"
-      "[channels.hook]\ntype = \"webhook\"\nbase_url = \"http://127.0.0.1:9000/hook\"\n"
+      "[channels.hook]\ntype = \"webhook\"\nurl = \"http://127.0.0.1:9000/hook\"\n"
       "secret_file = \"" +
       file +
       "\"\n"
@@ -109,7 +109,7 @@ TEST_CASE("network channels: default base_url, loopback http, extra secret files
       file + "\"\n");
   CHECK(find_channel(c, "fb")->settings.at("base_url") == "https://graph.facebook.com");
   CHECK(find_channel(c, "fb")->settings.at("app_secret_file") == file);
-  CHECK(find_channel(c, "hook")->settings.at("base_url") == "http://127.0.0.1:9000/hook");
+  CHECK(find_channel(c, "hook")->settings.at("url") == "http://127.0.0.1:9000/hook");
   CHECK(find_channel(c, "x")->settings.at("base_url") == "https://api.x.com");
   CHECK(c.channels.size() == 5);
 }
