@@ -79,7 +79,41 @@ std::optional<EventKind> event_for(const std::string& action) {
     return EventKind::request_changes;
   if (action == "reject")
     return EventKind::reject;
+  if (action == "retry")
+    return EventKind::retry;
+  if (action == "cancel")
+    return EventKind::cancel;
   return std::nullopt;
+}
+
+// Each chosen channel as the failure page shows it: its state in words, its link or its error.
+json::array channel_rows(const Request& r, std::string_view lang) {
+  const bool en = lang == "en";
+  json::array rows;
+  for (const auto& c : r.channels) {
+    std::string_view status = to_string(c.status);
+    switch (c.status) {
+      case ChannelStatus::published:
+        status = en ? "online" : "en ligne";
+        break;
+      case ChannelStatus::failed:
+        status = en ? "failed" : "en échec";
+        break;
+      case ChannelStatus::pending:
+      case ChannelStatus::unconfirmed:
+        status = en ? "in progress" : "en cours";
+        break;
+      case ChannelStatus::removing:
+      case ChannelStatus::removed:
+        status = en ? "removed" : "retiré";
+        break;
+    }
+    rows.push_back({{"name", c.channel},
+                    {"status_text", status},
+                    {"url", c.status == ChannelStatus::published ? c.url : ""},
+                    {"error", c.status == ChannelStatus::failed ? c.error : ""}});
+  }
+  return rows;
 }
 
 }  // namespace
@@ -151,6 +185,12 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::show(const std::string& raw,
   json::object ctx = request_context(r, shown.media, s_);
   ctx["action_url"] = "/a/" + raw;
   ctx["csrf"] = csrf_for(s_.token_key, raw);
+  if (r.state == State::failed) {
+    ctx["channel_rows"] = channel_rows(r, lang);
+    if (preselect == "retry" || preselect == "cancel")
+      ctx["preselect"] = json::object{{preselect, true}};
+    co_return page(http::status::ok, lang, "page_failed.html", ctx);
+  }
   json::array images, videos, forms;
   for (const auto& m : shown.media) {
     const auto url = fmt::format("/a/{}/m/{}", raw, m.position);
@@ -201,8 +241,8 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
   json::object input_error;
   if (!kind)
     input_error["action"] = true;
-  if (kind && *kind != EventKind::approve &&
-      form.reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+  const bool reason_needed = kind == EventKind::request_changes || kind == EventKind::reject;
+  if (reason_needed && form.reason.find_first_not_of(" \t\r\n") == std::string::npos) {
     input_error["reason"] = true;
   }
   std::optional<TimePoint> publish_at;

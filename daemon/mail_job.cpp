@@ -94,7 +94,7 @@ json::object request_context(const Request& r, const std::vector<MediaRow>& medi
   }
   c["findings"] = std::move(findings);
   c["missing"] = std::move(missing);
-  json::array channels, posts;
+  json::array channels, posts, failed;
   for (const auto& ch : r.channels) {
     channels.push_back({{"name", ch.channel}, {"status", to_string(ch.status)}, {"url", ch.url}});
     if (!ch.url.empty())
@@ -102,6 +102,7 @@ json::object request_context(const Request& r, const std::vector<MediaRow>& medi
     if (ch.status == ChannelStatus::failed) {
       c["channel"] = ch.channel;
       c["error"] = ch.error;
+      failed.push_back({{"channel", ch.channel}, {"error", ch.error}});
     }
   }
   if (channels.empty()) {
@@ -110,6 +111,7 @@ json::object request_context(const Request& r, const std::vector<MediaRow>& medi
   }
   c["channels"] = std::move(channels);
   c["posts"] = std::move(posts);
+  c["failed"] = std::move(failed);
   if (r.publish_at) {
     c["scheduled_at"] = format_local(*r.publish_at, lang);
   }
@@ -195,6 +197,16 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
     job.context["approve_url"] = base + "?action=approve";
     job.context["changes_url"] = base + "?action=request_changes";
     job.context["reject_url"] = base + "?action=reject";
+    job.context["open_url"] = base;
+  }
+  if (job.template_name == "publish_failed") {
+    // Not bound to the request's version: the other channels' results come after this mail.
+    auto token =
+        issue_token(random_token_bytes(), request->id, job.to.front(), "retry,cancel", kAnyVersion,
+                    now + std::chrono::hours(s.config.workflow.link_ttl_hours));
+    store.insert_token(token.row);
+    const std::string base = fmt::format("{}/a/{}", s.config.http.public_url, token.raw);
+    job.context["retry_url"] = base + "?action=retry";
     job.context["open_url"] = base;
   }
   if (job.template_name == "needs_changes") {
