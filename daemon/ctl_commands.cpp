@@ -18,6 +18,7 @@
 
 #include "daemon/ctl_args.hpp"
 #include "daemon/ctl_audit.hpp"
+#include "daemon/ctl_channel.hpp"
 #include "daemon/ctl_consent.hpp"
 #include "daemon/ctl_render.hpp"
 #include "daemon/ctl_store.hpp"
@@ -58,6 +59,8 @@ constexpr const char* kUsage =
     "                                       record a consent (DATE: YYYY-MM-DD, local)\n"
     "  consent list                         the consent registry\n"
     "  consent revoke N [--reason TEXT]     revoke consent N and take down what it covered\n"
+    "  channel list                         the configured channels and their types\n"
+    "  channel test NAME                    check a channel's credentials without posting\n"
     "ID is the numeric id or the reference (PUB-2026-0042, any case); CASE is the numeric id\n"
     "or the reference (DI-2026-0007). --json prints JSON.\n"
     "Exit status: 0 done, 1 refused or failed (nothing changed), 2 usage or broken audit chain.\n";
@@ -338,9 +341,10 @@ int run_ctl(const Config& config, const CtlArgs& args, const CtlOptions& opts, s
   using Command =
       int (*)(const Config&, const CtlArgs&, const CtlOptions&, std::ostream&, std::ostream&);
   static const std::map<std::string, Command, std::less<>> kCommands{
-      {"list", ctl_list},     {"show", ctl_show},         {"approve", ctl_approve},
-      {"reject", ctl_reject}, {"override", ctl_override}, {"quarantine", ctl_quarantine},
-      {"audit", ctl_audit},   {"consent", ctl_consent},   {"takedown", ctl_takedown}};
+      {"list", ctl_list},      {"show", ctl_show},         {"approve", ctl_approve},
+      {"reject", ctl_reject},  {"override", ctl_override}, {"quarantine", ctl_quarantine},
+      {"audit", ctl_audit},    {"consent", ctl_consent},   {"takedown", ctl_takedown},
+      {"channel", ctl_channel}};
   if (args.empty()) {
     err << kUsage;
     return 2;
