@@ -11,6 +11,7 @@
 #include "connectors/mastodon/mastodon_publisher.hpp"
 #include "connectors/site/site_publisher.hpp"
 #include "connectors/webhook/webhook_publisher.hpp"
+#include "connectors/x/x_publisher.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/secret_file.hpp"
 
@@ -138,14 +139,34 @@ Made make_linkedin(const Config&, const ChannelConfig& ch, Http& http) {
   return made<connectors::linkedin::LinkedInPublisher>(std::move(o), http);
 }
 
+Made make_x(const Config&, const ChannelConfig& ch, Http& http) {
+  connectors::x::XOptions o;
+  o.base_url = setting(ch, "base_url");
+  o.upload_base_url = setting(ch, "upload_base_url");
+  o.token_url = setting(ch, "token_url");
+  o.client_id = setting(ch, "client_id");
+  auto client_secret = secret(ch, "client_secret_file");
+  if (!client_secret)
+    return client_secret.error();
+  o.client_secret = *client_secret;
+  o.refresh_token_file = setting(ch, "refresh_token_file");
+  return made<connectors::x::XPublisher>(std::move(o), http);
+}
+
 struct Maker {
   std::string_view type;
   Made (*make)(const Config&, const ChannelConfig&, Http&);
 };
+// clang-format off
 constexpr Maker kMakers[] = {
-    {"site", make_site},         {"facebook", make_facebook}, {"linkedin", make_linkedin},
-    {"mastodon", make_mastodon}, {"webhook", make_webhook},
+    {"site", make_site},
+    {"facebook", make_facebook},
+    {"linkedin", make_linkedin},
+    {"x", make_x},
+    {"mastodon", make_mastodon},
+    {"webhook", make_webhook},
 };
+// clang-format on
 
 }  // namespace
 

@@ -105,8 +105,8 @@ TEST_CASE("network channels: default base_url, loopback http, extra secret files
       "access_token_file = \"" +
       file +
       "\"\n"
-      "[channels.x]\ntype = \"x\"\naccess_token_file = \"" +
-      file + "\"\n");
+      "[channels.x]\ntype = \"x\"\nclient_id = \"abc\"\nclient_secret_file = \"" +
+      file + "\"\nrefresh_token_file = \"" + file + "\"\n");
   CHECK(find_channel(c, "fb")->settings.at("base_url") == "https://graph.facebook.com");
   CHECK(find_channel(c, "fb")->settings.at("app_secret_file") == file);
   CHECK(find_channel(c, "hook")->settings.at("url") == "http://127.0.0.1:9000/hook");

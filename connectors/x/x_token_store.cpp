@@ -1,0 +1,265 @@
+#include "connectors/x/x_token_store.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "connectors/http/retry_hint.hpp"
+
+namespace relais::connectors::x {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Renewed this long before X's expiry, so that a call never starts with a dying token.
+constexpr std::chrono::seconds kMargin{60};
+
+std::string base64(std::string_view in) {
+  std::string out(4 * ((in.size() + 2) / 3), '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                  reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  return out;
+}
+
+std::string form_value(std::string_view v) {
+  return boost::urls::encode(v, boost::urls::unreserved_chars);
+}
+
+std::string trimmed(std::string s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos)
+    return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return s.substr(first, last - first + 1);
+}
+
+std::string string_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// The token endpoint speaks OAuth ({"error", "error_description"}, RFC 6749 5.2), and
+// sometimes X's problem JSON ({"title", "detail"}).
+std::string oauth_message(const http::Response& r, std::string* code) {
+  boost::system::error_code ec;
+  const auto v = json::parse(r.body, ec);
+  if (!ec && v.is_object()) {
+    const auto& o = v.as_object();
+    *code = string_field(o, "error");
+    std::string said = string_field(o, "error_description");
+    if (said.empty())
+      said = string_field(o, "detail");
+    if (said.empty())
+      said = string_field(o, "title");
+    if (said.empty())
+      said = *code;
+    if (!said.empty())
+      return said.substr(0, 300);
+  }
+  return fmt::format("HTTP {}", r.status);
+}
+
+Error renewal_error(const http::Response& r) {
+  std::string code;
+  const std::string said = oauth_message(r, &code);
+  if (r.status == 429 || r.status >= 500) {
+    Error e = transient(fmt::format("X could not renew the access token just now ({}).", said));
+    e.retry_after = http::retry_hint(r, std::chrono::system_clock::now());
+    return e;
+  }
+  // X answers a spent or revoked refresh token with 400 invalid_request "Value passed for the
+  // token was invalid."; RFC 6749 says invalid_grant. Both mean: authorise again.
+  if (code == "invalid_grant" ||
+      (code == "invalid_request" && said.find("token") != std::string::npos &&
+       said.find("invalid") != std::string::npos)) {
+    return permanent(fmt::format(
+        "X refused the refresh token ({}): the X authorisation was revoked or the refresh token "
+        "is stale: authorise relais again and put the new refresh token in refresh_token_file.",
+        said));
+  }
+  if (r.status == 401 || code == "invalid_client" || code == "unauthorized_client") {
+    return permanent(fmt::format(
+        "X refused the app's credentials ({}): check client_id and client_secret_file (the "
+        "OAuth 2.0 Client ID and Client Secret of the X app, a confidential client).",
+        said));
+  }
+  return permanent(fmt::format("X refused to renew the access token ({}).", said));
+}
+
+Error file_error(std::string_view what, const fs::path& path) {
+  return permanent(fmt::format("relais cannot {} the X refresh token file {} ({}): {}", what,
+                               path.string(), std::strerror(errno),
+                               "check refresh_token_file and its directory's permissions."));
+}
+
+Result<std::string> read_refresh_token(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return file_error("read", path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string token = trimmed(text.str());
+  if (token.empty()) {
+    return permanent(fmt::format(
+        "The X refresh token file {} is empty: authorise relais with the scopes {} and put the "
+        "refresh token in refresh_token_file.",
+        path.string(), kScopes));
+  }
+  return token;
+}
+
+}  // namespace
+
+Result<void> write_secret_file(const fs::path& path, std::string_view content) {
+  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::string tmp = (dir / fmt::format(".{}.XXXXXX", path.filename().string())).string();
+  const int fd = ::mkstemp(tmp.data());  // created 0600, O_EXCL
+  if (fd < 0)
+    return file_error("write a temporary file beside", path);
+  auto fail = [&](std::string_view what) {
+    Error e = file_error(what, path);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return e;
+  };
+  if (::fchmod(fd, 0600) != 0)
+    return fail("restrict the permissions of a temporary file beside");
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const auto n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return fail("write");
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0)
+    return fail("flush");
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Error e = file_error("replace", path);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return file_error("open the directory of", path);
+  const int rc = ::fsync(dfd);
+  ::close(dfd);
+  if (rc != 0)
+    return file_error("flush the directory of", path);
+  return {};
+}
+
+TokenStore::TokenStore(TokenOptions options, std::shared_ptr<http::Client> client)
+    : options_(std::move(options)), client_(std::move(client)) {}
+
+bool TokenStore::fresh() const {
+  return !access_token_.empty() && std::chrono::steady_clock::now() + kMargin < expires_at_;
+}
+
+Result<std::string> TokenStore::access_token() {
+  std::lock_guard lock(mutex_);
+  if (auto saved = save_pending(); !saved)
+    return saved.error();
+  if (!fresh()) {
+    if (auto renewed = renew(); !renewed)
+      return renewed.error();
+  }
+  return access_token_;
+}
+
+Result<std::string> TokenStore::renewed_after(const std::string& refused) {
+  std::lock_guard lock(mutex_);
+  if (access_token_ != refused && fresh())
+    return access_token_;
+  if (auto renewed = renew(); !renewed)
+    return renewed.error();
+  return access_token_;
+}
+
+std::string TokenStore::scopes() const {
+  std::lock_guard lock(mutex_);
+  return scopes_;
+}
+
+Result<void> TokenStore::save_pending() {
+  if (unsaved_refresh_token_.empty())
+    return {};
+  if (auto saved = write_secret_file(options_.refresh_token_file, unsaved_refresh_token_ + "\n");
+      !saved) {
+    Error e = saved.error();
+    e.message +=
+        " X has already replaced the refresh token in that file with a new one, which "
+        "relais holds in memory only until it can write it.";
+    return e;
+  }
+  unsaved_refresh_token_.clear();
+  return {};
+}
+
+Result<void> TokenStore::renew() {
+  std::string refresh_token = unsaved_refresh_token_;
+  if (refresh_token.empty()) {
+    auto read = read_refresh_token(options_.refresh_token_file);
+    if (!read)
+      return read.error();
+    refresh_token = std::move(*read);
+  }
+  http::Request r;
+  r.method = "POST";
+  r.url = options_.token_url;
+  r.headers = {
+      {"Content-Type", "application/x-www-form-urlencoded"},
+      {"Authorization", "Basic " + base64(options_.client_id + ":" + options_.client_secret)},
+      {"Accept", "application/json"}};
+  r.body = "grant_type=refresh_token&refresh_token=" + form_value(refresh_token) +
+           "&client_id=" + form_value(options_.client_id);
+  auto answer = client_->send(r);
+  if (!answer) {
+    // No post was sent: whatever became of this call, no create is in doubt. (X may have
+    // rotated the refresh token all the same; the next renewal then says so.)
+    Error e = answer.error();
+    e.outcome_unknown = false;
+    e.message = "Renewing the X access token failed: " + e.message;
+    return e;
+  }
+  if (answer->status != 200)
+    return renewal_error(*answer);
+  boost::system::error_code ec;
+  const auto v = json::parse(answer->body, ec);
+  if (ec || !v.is_object())
+    return transient("X answered the token renewal with something that is not JSON.");
+  const auto& o = v.as_object();
+  const std::string access = string_field(o, "access_token");
+  const std::string rotated = string_field(o, "refresh_token");
+  const auto* expires_in = o.if_contains("expires_in");
+  if (access.empty() || !expires_in || !expires_in->is_int64())
+    return transient("X answered the token renewal without an access token and its lifetime.");
+  access_token_ = access;
+  expires_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(expires_in->as_int64());
+  scopes_ = string_field(o, "scope");
+  // No new refresh token in the answer: the file's one stays the one to use.
+  if (rotated.empty()) {
+    unsaved_refresh_token_.clear();
+    return {};
+  }
+  if (rotated != refresh_token)
+    unsaved_refresh_token_ = rotated;
+  return save_pending();
+}
+
+}  // namespace relais::connectors::x
