@@ -200,6 +200,8 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
     job.context["open_url"] = base;
   }
   if (job.template_name == "publish_failed") {
+    if (!s.config.referent.admin_address.empty() && recipient == "referent")
+      job.to.push_back(s.config.referent.admin_address);
     // Not bound to the request's version: the other channels' results come after this mail.
     auto token =
         issue_token(random_token_bytes(), request->id, job.to.front(), "retry,cancel", kAnyVersion,

@@ -6,6 +6,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "daemon/credential_warnings.hpp"
+
 namespace relais::daemon {
 namespace asio = boost::asio;
 
@@ -36,6 +38,15 @@ asio::awaitable<workflow::RetentionReport> RetentionTask::purge_once() {
   co_return report;
 }
 
+asio::awaitable<void> RetentionTask::warn_of_credentials() {
+  const auto at = workflow::Clock::now();
+  auto job = [this, at](workflow::Store& store) {
+    return enqueue_credential_warnings(store, s_.config, s_.publishers, at);
+  };
+  if (co_await s_.writer.run(job) > 0 && s_.wake_dispatcher)
+    s_.wake_dispatcher();
+}
+
 asio::awaitable<void> RetentionTask::run() {
   while (!stopping_) {
     busy_ = true;
@@ -43,6 +54,11 @@ asio::awaitable<void> RetentionTask::run() {
       co_await purge_once();
     } catch (const std::exception& e) {
       spdlog::error("retention failed, trying again later error=\"{}\"", e.what());
+    }
+    try {
+      co_await warn_of_credentials();
+    } catch (const std::exception& e) {
+      spdlog::error("credential warnings failed, trying again later error=\"{}\"", e.what());
     }
     busy_ = false;
     if (stopping_)

@@ -1,6 +1,8 @@
-// Runs the retention purge (workflow/retention.hpp) at start and then every hour: rows change
-// in one writer transaction, files are deleted on the worker pool after the commit. Hourly is
-// far finer than the settings (days, years) and costs a few indexed queries.
+// The hourly housekeeping pass, at start and then every hour: the retention purge
+// (workflow/retention.hpp; rows change in one writer transaction, files are deleted on the
+// worker pool after the commit), then the warnings of expiring network credentials
+// (credential_warnings.hpp). Hourly is far finer than the settings (days, years) and costs a
+// few indexed queries.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -25,6 +27,8 @@ class RetentionTask {
   bool busy() const { return busy_; }
   // One purge now; what it did (also logged).
   boost::asio::awaitable<workflow::RetentionReport> purge_once();
+  // Enqueues the expiry warnings now due (at most one mail per channel, day and threshold).
+  boost::asio::awaitable<void> warn_of_credentials();
 
  private:
   Services& s_;

@@ -63,6 +63,7 @@ struct ReferentConfig {
   std::string address;
   std::string name;
   std::string backup_address;
+  std::string admin_address;  // may be empty
 };
 
 struct WorkflowConfig {

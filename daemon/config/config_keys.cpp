@@ -171,6 +171,13 @@ std::vector<KeySpec> make_keys() {
        .default_value = "suppleant@example.org",
        .help = "Address of the backup referent (absences, escalation).",
        .field = [](Config& c) -> std::string& { return c.referent.backup_address; }},
+      {.path = "referent.admin_address",
+       .type = T::email,
+       .default_value = "",
+       .help = "Administrator told, with the referent, when a network refuses a publication or "
+               "relais's credentials are about to expire; empty: the referent alone.",
+       .allow_empty = true,
+       .field = [](Config& c) -> std::string& { return c.referent.admin_address; }},
       // [workflow]
       {.path = "workflow.default_channels",
        .type = T::channel_list,

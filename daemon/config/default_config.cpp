@@ -62,6 +62,7 @@ timeout_seconds = 30     # time-out of each exchange with the relay
 address = "referent@example.org"          # approves publications (must differ from the submission address)
 name = "Référent réseaux sociaux"          # display name
 backup_address = "suppleant@example.org"  # backup referent: absences and escalation
+admin_address = ""                        # also told of publishing failures and expiring network credentials
 
 [workflow]
 default_channels = ["site"]       # channels proposed for a new request, each a [channels.NAME]
