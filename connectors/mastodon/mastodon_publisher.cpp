@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <thread>
 
 #include "connectors/http/post_text.hpp"
@@ -91,8 +92,10 @@ Result<std::string> MastodonPublisher::upload(const MediaFile& media) {
     return transient("Mastodon accepted the media without giving its id.");
   // 202: processing (206 on each poll meanwhile); it may be attached once processed.
   bool ready = answer->status == 200;
+  auto wait = options_.poll_interval;
   for (int i = 0; !ready && i < options_.poll_attempts; ++i) {
-    std::this_thread::sleep_for(options_.poll_interval);
+    std::this_thread::sleep_for(wait);
+    wait = std::min(wait * 2, std::max(options_.poll_max, options_.poll_interval));
     http::Request poll;
     poll.url = "/api/v1/media/" + id;
     answer = call(poll);

@@ -34,8 +34,11 @@ struct MastodonOptions {
   std::string access_token;  // read from access_token_file by the daemon; never logged
   std::string visibility = "public";
   std::string language = "fr";
-  std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
-  int poll_attempts = 60;  // a video may take a minute to process
+  // A photo is usually ready within a second, a video may take minutes: the first look comes
+  // soon, then each wait doubles up to poll_max.
+  std::chrono::milliseconds poll_interval{200};
+  std::chrono::milliseconds poll_max{std::chrono::seconds(5)};
+  int poll_attempts = 40;  // about three minutes in all
 };
 
 class MastodonPublisher : public Publisher {

@@ -49,20 +49,18 @@ def secret_file(name, content):
     return path
 
 
-class Networks(RelaisTestCase):
-    def setUp(self):
+class Fakes:
+    """One fake server per network and a webhook receiver, and the [channels] that reach them
+    (also used by bench/networks_latency.py)."""
+
+    def __init__(self):
         self.mastodon = FakeNetwork(FAKE_MASTODON)
-        self.addCleanup(self.mastodon.close)
         self.receiver = FakeNetwork(FAKE_RECEIVER, "webhook-secret")
-        self.addCleanup(self.receiver.close)
         self.facebook = FakeNetwork(FAKE_FACEBOOK)
-        self.addCleanup(self.facebook.close)
         self.linkedin = FakeNetwork(FAKE_LINKEDIN)
-        self.addCleanup(self.linkedin.close)
         self.x = FakeNetwork(FAKE_X)
-        self.addCleanup(self.x.close)
         self.x_refresh = secret_file("x-refresh", "rt-1")
-        self.config = dict(channels={
+        self.channels = {
             "facebook": {"type": "facebook", "base_url": self.facebook.base_url,
                          "video_base_url": self.facebook.base_url + "/graph-video",
                          "page_id": PAGE_ID,
@@ -79,7 +77,21 @@ class Networks(RelaisTestCase):
                          "visibility": "unlisted"},
             "intranet": {"type": "webhook", "url": self.receiver.base_url + "/hook",
                          "secret_file": secret_file("webhook", "webhook-secret")},
-        })
+        }
+
+    def close(self):
+        for fake in (self.mastodon, self.receiver, self.facebook, self.linkedin, self.x):
+            fake.close()
+
+
+class Networks(RelaisTestCase):
+    def setUp(self):
+        fakes = Fakes()
+        self.addCleanup(fakes.close)
+        self.mastodon, self.receiver = fakes.mastodon, fakes.receiver
+        self.facebook, self.linkedin, self.x = fakes.facebook, fakes.linkedin, fakes.x
+        self.x_refresh = fakes.x_refresh
+        self.config = dict(channels=fakes.channels)
         super().setUp()
         self.channels = ["site", "facebook", "linkedin", "x", "mastodon", "intranet"]
 
