@@ -30,8 +30,8 @@ Error error_of(const http::Response& r) {
   const std::string said = server_message(r);
   if (r.status == 401 || r.status == 403) {
     return permanent(fmt::format(
-        "Mastodon refused the access token ({}): create a new one with the write:statuses and "
-        "write:media scopes and put it in access_token_file.",
+        "Mastodon refused the access token ({}): create a new one with the write:statuses, "
+        "write:media and read:accounts scopes and put it in access_token_file.",
         said));
   }
   if (r.status == 429 || r.status >= 500) {
