@@ -34,7 +34,8 @@ Result<void> fsync_dir(const std::filesystem::path& dir) {
 
 }  // namespace
 
-Result<void> write_file_durably(const std::filesystem::path& target, std::string_view bytes) {
+Result<void> write_file_durably(const std::filesystem::path& target, std::string_view bytes,
+                                unsigned mode) {
   static std::atomic<unsigned> sequence{0};
   const auto dir = target.parent_path();
   std::error_code ec;
@@ -42,7 +43,9 @@ Result<void> write_file_durably(const std::filesystem::path& target, std::string
   if (ec)
     return transient(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   const auto tmp = dir / fmt::format(".tmp.{}.{}", ::getpid(), sequence++);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  ::unlink(tmp.c_str());  // left by a killed process of the same pid: never written through
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0)
     return io_error("cannot create", tmp);
   std::size_t done = 0;

@@ -34,7 +34,10 @@ class BlobStore {
   std::filesystem::path dir_;
 };
 
-// Writes `bytes` to `target` atomically and durably (temp file, fsync, rename, fsync dir).
-Result<void> write_file_durably(const std::filesystem::path& target, std::string_view bytes);
+// Writes `bytes` to `target` atomically and durably (temp file, fsync, rename, fsync dir). The
+// file gets `mode` from its creation on (0600 for a secret: never readable by others, even
+// for a moment).
+Result<void> write_file_durably(const std::filesystem::path& target, std::string_view bytes,
+                                unsigned mode = 0640);
 
 }  // namespace relais::workflow

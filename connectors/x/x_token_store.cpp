@@ -1,7 +1,6 @@
 #include "connectors/x/x_token_store.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +16,8 @@
 #include <sstream>
 
 #include "connectors/http/retry_hint.hpp"
+#include "workflow/base64.hpp"
+#include "workflow/blob_store.hpp"
 
 namespace relais::connectors::x {
 namespace json = boost::json;
@@ -26,13 +27,6 @@ namespace {
 
 // Renewed this long before X's expiry, so that a call never starts with a dying token.
 constexpr std::chrono::seconds kMargin{60};
-
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                  reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  return out;
-}
 
 std::string form_value(std::string_view v) {
   return boost::urls::encode(v, boost::urls::unreserved_chars);
@@ -123,47 +117,6 @@ Result<std::string> read_refresh_token(const fs::path& path) {
 
 }  // namespace
 
-Result<void> write_secret_file(const fs::path& path, std::string_view content) {
-  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  std::string tmp = (dir / fmt::format(".{}.XXXXXX", path.filename().string())).string();
-  const int fd = ::mkstemp(tmp.data());  // created 0600, O_EXCL
-  if (fd < 0)
-    return file_error("write a temporary file beside", path);
-  auto fail = [&](std::string_view what) {
-    Error e = file_error(what, path);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return e;
-  };
-  if (::fchmod(fd, 0600) != 0)
-    return fail("restrict the permissions of a temporary file beside");
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const auto n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return fail("write");
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0)
-    return fail("flush");
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Error e = file_error("replace", path);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return file_error("open the directory of", path);
-  const int rc = ::fsync(dfd);
-  ::close(dfd);
-  if (rc != 0)
-    return file_error("flush the directory of", path);
-  return {};
-}
-
 TokenStore::TokenStore(TokenOptions options, std::shared_ptr<http::Client> client)
     : options_(std::move(options)), client_(std::move(client)) {}
 
@@ -199,9 +152,13 @@ std::string TokenStore::scopes() const {
 Result<void> TokenStore::save_pending() {
   if (unsaved_refresh_token_.empty())
     return {};
-  if (auto saved = write_secret_file(options_.refresh_token_file, unsaved_refresh_token_ + "\n");
+  if (auto saved = workflow::write_file_durably(options_.refresh_token_file,
+                                                unsaved_refresh_token_ + "\n", 0600);
       !saved) {
-    Error e = saved.error();
+    Error e = permanent(fmt::format(
+        "relais cannot write the X refresh token file {} ({}): check refresh_token_file and its "
+        "directory's permissions.",
+        options_.refresh_token_file.string(), saved.error().message));
     e.message +=
         " X has already replaced the refresh token in that file with a new one, which "
         "relais holds in memory only until it can write it.";
@@ -222,10 +179,10 @@ Result<void> TokenStore::renew() {
   http::Request r;
   r.method = "POST";
   r.url = options_.token_url;
-  r.headers = {
-      {"Content-Type", "application/x-www-form-urlencoded"},
-      {"Authorization", "Basic " + base64(options_.client_id + ":" + options_.client_secret)},
-      {"Accept", "application/json"}};
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+               {"Authorization",
+                "Basic " + workflow::base64(options_.client_id + ":" + options_.client_secret)},
+               {"Accept", "application/json"}};
   r.body = "grant_type=refresh_token&refresh_token=" + form_value(refresh_token) +
            "&client_id=" + form_value(options_.client_id);
   auto answer = client_->send(r);
