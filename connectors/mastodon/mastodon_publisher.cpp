@@ -204,7 +204,18 @@ MastodonPublisher::Limits MastodonPublisher::limits() {
 }
 
 Result<std::optional<PostRef>> MastodonPublisher::find(const Post& post) {
-  auto me = get_object("/api/v1/accounts/verify_credentials");
+  http::Request who;
+  who.url = "/api/v1/accounts/verify_credentials";
+  auto answer_who = call(who);
+  if (!answer_who)
+    return answer_who.error();
+  // A token made without read:accounts (as this README once advised) cannot look; the
+  // Idempotency-Key still makes a retry within the hour return the same status.
+  if (answer_who->status == 403)
+    return std::optional<PostRef>();
+  if (answer_who->status != 200)
+    return error_of(*answer_who);
+  auto me = object_of(*answer_who);
   if (!me)
     return me.error();
   const std::string account = string_field(*me, "id");

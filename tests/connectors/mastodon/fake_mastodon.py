@@ -19,6 +19,7 @@ import threading
 import time
 
 TOKEN = "good-token"
+WRITE_ONLY_TOKEN = "write-only-token"  # write:statuses and write:media, without read:accounts
 ACCOUNT = {"id": "109", "username": "mairie", "acct": "mairie",
            "url": "https://social.example/@mairie"}
 # The part of GET /api/v2/instance the connector reads (docs: methods/instance, v4.0.0).
@@ -73,7 +74,10 @@ class Api(http.server.BaseHTTPRequestHandler):
             fault = next((f for f in STATE["faults"] if path.startswith(f["path"])), None)
             if fault:
                 STATE["faults"].remove(fault)
-        if self.headers.get("Authorization") != "Bearer " + TOKEN:
+        auth = self.headers.get("Authorization")
+        if auth == "Bearer " + WRITE_ONLY_TOKEN and path.startswith("/api/v1/accounts/"):
+            return self.reply(403, {"error": "This action is outside the authorized scopes"})
+        if auth not in ("Bearer " + TOKEN, "Bearer " + WRITE_ONLY_TOKEN):
             return self.reply(401, {"error": "The access token is invalid"})
         if fault and fault.get("sleep"):
             time.sleep(fault["sleep"])

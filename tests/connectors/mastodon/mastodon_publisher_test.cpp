@@ -191,6 +191,20 @@ TEST_CASE("mastodon: a lost answer is an unknown outcome; find() then sees the s
   CHECK((*found)->url == "https://social.example/@mairie/" + (*found)->id);
 }
 
+TEST_CASE("mastodon: a token without read:accounts cannot look, and says nothing is there") {
+  Instance m;
+  m.options.access_token = "write-only-token";
+  MastodonPublisher publisher(m.options, m.client);
+  auto made = publisher.create(m.post());
+  REQUIRE_MESSAGE(made.ok(), made.error().message);
+  auto found = publisher.find(m.post());
+  REQUIRE_MESSAGE(found.ok(), found.error().message);
+  CHECK_FALSE(found->has_value());  // the Idempotency-Key covers the retry instead
+  auto again = publisher.create(m.post());
+  REQUIRE(again.ok());
+  CHECK(again->id == made->id);
+}
+
 TEST_CASE("mastodon: a 503 is not an unknown outcome") {
   Instance m;
   MastodonPublisher publisher(m.options, m.client);
