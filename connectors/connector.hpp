@@ -77,6 +77,10 @@ class Publisher {
   // The post an earlier create(post) made, looked up among the account's recent posts (by
   // its exact text, or the network's idempotency key); nullopt when there is none.
   virtual Result<std::optional<PostRef>> find(const Post& post) = 0;
+  // Whether find() can see the network at all. A channel that cannot (a webhook: the receiver
+  // keeps no list relais could read) relies on its own idempotency instead: a create is sent
+  // again as is, and a removal names the post by its idempotency key.
+  virtual bool can_find() const { return true; }
   // Checks the credentials and the account without posting anything, for `relaisctl channel
   // test`: one sentence saying what was found ("posts as @mairie on social.example").
   virtual Result<std::string> check() = 0;

@@ -137,8 +137,20 @@ asio::awaitable<void> Dispatcher::run() {
     for (auto& t : claimed.case_timers)
       co_await fire_case(t);
     for (auto& row : claimed.rows) {
+      // A row whose lease ran out while this process still runs it (a create uploading a long
+      // video) is claimed again: it must not run twice at once.
+      {
+        std::lock_guard lock(running_mutex_);
+        if (!running_.insert(row.id).second)
+          continue;
+      }
       ++in_flight_;
-      asio::co_spawn(ex_, execute(std::move(row)), [this](std::exception_ptr ep) {
+      const auto id = row.id;
+      asio::co_spawn(ex_, execute(std::move(row)), [this, id](std::exception_ptr ep) {
+        {
+          std::lock_guard lock(running_mutex_);
+          running_.erase(id);
+        }
         --in_flight_;
         if (ep) {
           try {
@@ -432,11 +444,13 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
       auto post = prepared.post;
       if (auto copies = use_published_copies(post, s_.media, s_.checks.limits); !copies)
         return copies.error();
-      if (prepared.reconcile) {
+      if (prepared.reconcile && publisher->can_find()) {
         auto found = publisher->find(post);
         if (!found || found->has_value() || !prepared.create)
           return found;
       }
+      if (!prepared.create)
+        return std::optional<connectors::PostRef>();  // overtaken, and nothing to look at
       auto made = publisher->create(post);
       if (!made)
         return made.error();
@@ -446,7 +460,9 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
   } else {
     auto job12 = [publisher, prepared]() -> Result<std::optional<connectors::PostRef>> {
       connectors::PostRef ref = prepared.ref;
-      if (prepared.reconcile) {
+      if (prepared.reconcile && !publisher->can_find()) {
+        ref = {prepared.post.idempotency_key, ""};  // the receiver knows it by that key
+      } else if (prepared.reconcile) {
         auto found = publisher->find(prepared.post);
         if (!found)
           return found.error();

@@ -8,7 +8,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <mutex>
 #include <random>
+#include <set>
 
 #include "daemon/services.hpp"
 
@@ -39,6 +41,8 @@ class Dispatcher {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> woken_{false};  // a wake() that came while no wait was pending
   std::atomic<int> in_flight_{0};
+  std::mutex running_mutex_;
+  std::set<std::int64_t> running_;  // outbox rows being executed by this process
   std::mt19937_64 rng_{std::random_device{}()};
 };
 

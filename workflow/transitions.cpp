@@ -54,13 +54,20 @@ bool others_outstanding(const Request& r, const Event& e, const Policy&) {
 bool channel_outstanding(const Request& r, const Event& e, const Policy&) {
   return is_outstanding(r, e);
 }
+// A post that a create made after the request was taken down, withdrawn or cancelled: the
+// channel was still waiting (pending, removed before it was made), or is being removed
+// without knowing of any post (it was unconfirmed when the takedown came).
 bool channel_late(const Request& r, const Event& e, const Policy&) {
   const auto* c = r.channel(e.channel);
-  return c && (c->status == ChannelStatus::removed || c->status == ChannelStatus::pending);
+  return c && (c->status == ChannelStatus::removed || c->status == ChannelStatus::pending ||
+               (c->status == ChannelStatus::removing && c->post_id.empty()));
 }
+// The removal of the post the channel knows of (or of whatever was found, when it knew of
+// none): a removal that found nothing does not close a channel whose late post came since.
 bool channel_removing(const Request& r, const Event& e, const Policy&) {
   const auto* c = r.channel(e.channel);
-  return c && c->status == ChannelStatus::removing;
+  return c && c->status == ChannelStatus::removing &&
+         (c->post_id.empty() || c->post_id == e.post_id);
 }
 
 constexpr Guard kHasBlocking{"has_blocking", has_blocking, "the findings hold no blocking one"};
@@ -182,10 +189,12 @@ void publish_all(Outcome& o, const Event&, const Policy&) {
     }
   }
 }
+// Failed channels go out again as unconfirmed: a failure may follow a create whose answer was
+// lost, so the new attempt looks on the network before creating.
 void publish_failed_channels(Outcome& o, const Event&, const Policy&) {
   for (auto& c : o.request.channels) {
     if (c.status == ChannelStatus::failed) {
-      c.status = ChannelStatus::pending;
+      c.status = ChannelStatus::unconfirmed;
       c.error.clear();
       o.effects.push_back({EffectKind::publish, "", "", c.channel});
     }
@@ -218,7 +227,9 @@ void mark_removed(Outcome& o, const Event& e, const Policy&) {
 void remove_published(Outcome& o, const Event& e, const Policy&) {
   o.request.note = e.reason;
   for (auto& c : o.request.channels) {
-    if (c.status == ChannelStatus::published || c.status == ChannelStatus::unconfirmed) {
+    // A failed channel too: its create may have landed though its answer never came.
+    if (c.status == ChannelStatus::published || c.status == ChannelStatus::unconfirmed ||
+        c.status == ChannelStatus::failed) {
       c.status = ChannelStatus::removing;
       o.effects.push_back({EffectKind::remove, "", "", c.channel});
     } else if (c.status == ChannelStatus::pending) {
@@ -329,6 +340,7 @@ constexpr Transition kTable[] = {
   {S::published,         E::takedown,           nullptr,              {&kRemovePublished},                                                               S::taken_down},
   {S::taken_down,        E::channel_removed,    &kChannelRemoving,    {&kMarkRemoved},                                                                   S::taken_down},
   {S::taken_down,        E::channel_published,  &kChannelLate,        {&kRemoveLatePost},                                                                S::taken_down},
+  {S::withdrawn,         E::channel_published,  &kChannelLate,        {&kRemoveLatePost},                                                                S::withdrawn},
   {S::withdrawn,         E::channel_removed,    &kChannelRemoving,    {&kMarkRemoved},                                                                   S::withdrawn},
 };
 // clang-format on

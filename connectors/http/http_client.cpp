@@ -132,6 +132,7 @@ struct Exchange {
   std::optional<Target> proxy;
   std::uint64_t streamed_length = 0;  // of request.parts
   bool sent = false;                  // the whole request was written: the server may act on it
+  bool answered = false;  // the exchange is over; only the TLS close may still be running
   Result<Response> result = transient("The exchange did not run.");
 };
 
@@ -264,8 +265,10 @@ asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_st
   tcp.expires_after(x.options.read_timeout);
   auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
   if (rec == bhttp::error::body_limit) {
-    Result<Response> failed = transient(fmt::format("The answer of {} is larger than {} bytes.",
-                                                    x.target.host, x.options.max_response_bytes));
+    Error large = transient(fmt::format("The answer of {} is larger than {} bytes.", x.target.host,
+                                        x.options.max_response_bytes));
+    large.outcome_unknown = true;  // the server acted on the whole request before answering
+    Result<Response> failed = std::move(large);
     co_return failed;
   }
   if (rec) {
@@ -353,6 +356,7 @@ asio::awaitable<void> run_exchange(Exchange& x) {
   }
   auto answer = co_await request_response(stream, tcp, x);
   x.result = std::move(answer);
+  x.answered = true;
   // A server that closes without close_notify is common and harmless once the answer is read.
   tcp.expires_after(std::chrono::seconds(2));
   auto [sec] = co_await stream.async_shutdown(kTuple);
@@ -498,13 +502,14 @@ Result<Response> Client::send_once(const Request& request) {
   asio::io_context io;
   asio::co_spawn(io, run_exchange(x), asio::detached);
   io.run_for(impl_->options.total_timeout);
-  if (!io.stopped()) {
+  if (!io.stopped() && !x.answered) {
     io.stop();  // the coroutine is destroyed with the context; its sockets close
     Error late = transient(fmt::format("The exchange with {} took longer than {} s.", x.target.host,
                                        impl_->options.total_timeout.count() / 1000));
     late.outcome_unknown = x.sent;
     return late;
   }
+  io.stop();  // an answer read in full: a slow TLS close does not lose it
   return std::move(x.result);
 }
 

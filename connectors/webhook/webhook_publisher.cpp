@@ -19,8 +19,9 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
+// fmt 9 writes a system_clock time in the local zone (relaisd sets TZ): UTC is asked for.
 std::string utc(Clock::time_point t) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::floor<std::chrono::seconds>(t));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(Clock::to_time_t(t)));
 }
 
 // The start of the receiver's answer, printable, for the referent: never more than a line.

@@ -42,6 +42,7 @@ class WebhookPublisher : public Publisher {
   // Always nullopt: the endpoint keeps no list relais could read, and the delivery id makes
   // sending `published` again harmless.
   Result<std::optional<PostRef>> find(const Post& post) override;
+  bool can_find() const override { return false; }
   Result<std::string> check() override;
 
  private:

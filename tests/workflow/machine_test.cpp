@@ -96,6 +96,7 @@ const std::map<Pair, State> kLegal = {
     {{S::taken_down, E::channel_removed}, S::taken_down},
     // A post whose creation was under way at the takedown is removed as soon as it exists.
     {{S::taken_down, E::channel_published}, S::taken_down},
+    {{S::withdrawn, E::channel_published}, S::withdrawn},
     {{S::withdrawn, E::channel_removed}, S::withdrawn},
 };
 
@@ -290,6 +291,47 @@ TEST_CASE("a takedown during publishing stops pending channels and removes a lat
   CHECK(l.request.channel("site")->post_id == "pub-2026-0007");
   REQUIRE(l.effects.size() == 1);
   CHECK(l.effects[0] == Effect{EffectKind::remove, "", "", "site"});
+}
+
+TEST_CASE("a channel in doubt: retried as unconfirmed, removed by a takedown, late posts removed") {
+  // A failed channel may hide a create whose answer was lost: a retry looks first.
+  Request r = request_in(State::failed, EventKind::retry);
+  auto retried = apply(r, event_of(EventKind::retry), policy());
+  REQUIRE(std::holds_alternative<Outcome>(retried));
+  CHECK(std::get<Outcome>(retried).request.channel("site")->status ==
+        ChannelStatus::unconfirmed);
+
+  // A takedown removes a failed channel too (the removal looks for the post first).
+  auto taken = apply(r, event_of(EventKind::takedown), policy());
+  REQUIRE(std::holds_alternative<Outcome>(taken));
+  const auto& t = std::get<Outcome>(taken);
+  CHECK(t.request.channel("site")->status == ChannelStatus::removing);
+  REQUIRE(t.effects.size() == 1);
+  CHECK(t.effects[0] == Effect{EffectKind::remove, "", "", "site"});
+
+  // Its create lands after all: the post is removed, and a removal that found nothing before
+  // it landed does not close the channel.
+  auto late = apply(t.request, event_of(EventKind::channel_published), policy());
+  REQUIRE(std::holds_alternative<Outcome>(late));
+  const auto& l = std::get<Outcome>(late);
+  CHECK(l.request.channel("site")->post_id == "pub-2026-0007");
+  Event found_nothing = event_of(EventKind::channel_removed);
+  found_nothing.post_id.clear();
+  CHECK(std::holds_alternative<Refusal>(apply(l.request, found_nothing, policy())));
+  auto removed = apply(l.request, event_of(EventKind::channel_removed), policy());
+  REQUIRE(std::holds_alternative<Outcome>(removed));
+  CHECK(std::get<Outcome>(removed).request.channel("site")->status == ChannelStatus::removed);
+
+  // Cancelled while a create was on the wire: the late post is removed as well.
+  auto cancelled = apply(r, event_of(EventKind::cancel), policy());
+  REQUIRE(std::holds_alternative<Outcome>(cancelled));
+  Request w = std::get<Outcome>(cancelled).request;
+  CHECK(w.state == State::withdrawn);
+  w.channel("site")->status = ChannelStatus::removed;  // as a pending channel would be
+  auto late_after_cancel = apply(w, event_of(EventKind::channel_published), policy());
+  REQUIRE(std::holds_alternative<Outcome>(late_after_cancel));
+  CHECK(std::get<Outcome>(late_after_cancel).request.channel("site")->status ==
+        ChannelStatus::removing);
 }
 
 TEST_CASE("an agent's reply amends the request; an override is recorded and re-checked") {
