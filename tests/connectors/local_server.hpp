@@ -8,8 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
+
 #include <cstdio>
 #include <string>
+
+#include "connectors/http/http_client.hpp"
 
 namespace relais::test {
 
@@ -54,5 +58,30 @@ struct LocalServer {
     return scheme + "://" + host + ":" + std::to_string(port) + path;
   }
 };
+
+// A fake network's control endpoints (tests/connectors/*/fake_*.py): GET /__state, and POST
+// /__fault, /__seed, /__reset... with a JSON body; both answer JSON.
+inline boost::json::object fake_state(const std::string& base_url) {
+  static connectors::http::Client client{connectors::http::ClientOptions{}};
+  connectors::http::Request r;
+  r.url = base_url + "/__state";
+  auto answer = client.send(r);
+  REQUIRE(answer.ok());
+  return boost::json::parse(answer->body).as_object();
+}
+
+inline boost::json::value fake_post(const std::string& base_url, const std::string& path,
+                                    const std::string& body) {
+  static connectors::http::Client client{connectors::http::ClientOptions{}};
+  connectors::http::Request r;
+  r.method = "POST";
+  r.url = base_url + path;
+  r.body = body;
+  auto answer = client.send(r);
+  REQUIRE(answer.ok());
+  boost::system::error_code ec;
+  auto value = boost::json::parse(answer->body, ec);
+  return ec ? boost::json::value() : value;
+}
 
 }  // namespace relais::test

@@ -249,10 +249,13 @@ TEST_CASE("the body is quoted-printable, 7-bit, and decodes to the same text") {
 
 TEST_CASE("a plain text with short lines goes as 8bit so that its links stay whole") {
   MailParts p = basic_parts();
-  p.text = "Approuver :\n  http://127.0.0.1:8080/a/oVDl5TTGVmm60U3sTp9irFulmcvbIsfl4_j8GClMEcg?action=approve\n";
+  p.text =
+      "Approuver :\n  "
+      "http://127.0.0.1:8080/a/oVDl5TTGVmm60U3sTp9irFulmcvbIsfl4_j8GClMEcg?action=approve\n";
   OutgoingMail mail = build_ok(p);
   CHECK(mail.data.find("Content-Transfer-Encoding: 8bit") != std::string::npos);
-  CHECK(mail.data.find("oVDl5TTGVmm60U3sTp9irFulmcvbIsfl4_j8GClMEcg?action=approve\r\n") != std::string::npos);
+  CHECK(mail.data.find("oVDl5TTGVmm60U3sTp9irFulmcvbIsfl4_j8GClMEcg?action=approve\r\n") !=
+        std::string::npos);
   json::object m = parse_with_python(mail.data);
   CHECK(str(m.at("text")) == p.text);
 }

@@ -57,20 +57,10 @@ struct Instance {
     return p;
   }
 
-  json::object state() {
-    http::Request r;
-    r.url = options.base_url + "/__state";
-    auto answer = client->send(r);
-    REQUIRE(answer.ok());
-    return json::parse(answer->body).as_object();
-  }
+  json::object state() { return relais::test::fake_state(options.base_url); }
 
   void fault(const std::string& body) {
-    http::Request r;
-    r.method = "POST";
-    r.url = options.base_url + "/__fault";
-    r.body = body;
-    REQUIRE(client->send(r).ok());
+    relais::test::fake_post(options.base_url, "/__fault", body);
   }
 };
 

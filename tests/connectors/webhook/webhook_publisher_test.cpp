@@ -53,20 +53,10 @@ struct Receiver {
     return p;
   }
 
-  json::object state() {
-    http::Request r;
-    r.url = server.url("http", "127.0.0.1", "/__state");
-    auto answer = client->send(r);
-    REQUIRE(answer.ok());
-    return json::parse(answer->body).as_object();
-  }
+  json::object state() { return relais::test::fake_state(server.url("http", "127.0.0.1", "")); }
 
   void fault(const std::string& body) {
-    http::Request r;
-    r.method = "POST";
-    r.url = server.url("http", "127.0.0.1", "/__fault");
-    r.body = body;
-    REQUIRE(client->send(r).ok());
+    relais::test::fake_post(server.url("http", "127.0.0.1", ""), "/__fault", body);
   }
 };
 

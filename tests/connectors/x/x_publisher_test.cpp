@@ -90,19 +90,9 @@ struct Fake {
 
   std::string token_file() const { return slurp(options.refresh_token_file); }
 
-  json::object state() {
-    http::Request r;
-    r.url = options.base_url + "/__state";
-    auto answer = client->send(r);
-    REQUIRE(answer.ok());
-    return json::parse(answer->body).as_object();
-  }
+  json::object state() { return relais::test::fake_state(options.base_url); }
   void control(const std::string& path, const std::string& body) {
-    http::Request r;
-    r.method = "POST";
-    r.url = options.base_url + path;
-    r.body = body;
-    REQUIRE(client->send(r).ok());
+    relais::test::fake_post(options.base_url, path, body);
   }
   void fault(const std::string& body) { control("/__fault", body); }
   void setup(const std::string& body) { control("/__setup", body); }
