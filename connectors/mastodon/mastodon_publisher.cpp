@@ -113,7 +113,7 @@ Result<std::string> MastodonPublisher::upload(const MediaFile& media) {
 }
 
 Result<PostRef> MastodonPublisher::create(const Post& post) {
-  const std::string text = status_text(post);
+  const std::string text = http::compose_text(post);
   const Limits limit = limits();
   if (const auto n = workflow::mastodon_length(text); n > limit.max_characters) {
     return permanent(fmt::format("The text is {} characters long; this Mastodon server takes {}.",
@@ -232,7 +232,7 @@ Result<std::optional<PostRef>> MastodonPublisher::find(const Post& post) {
   const auto list = json::parse(answer->body, ec);
   if (ec || !list.is_array())
     return transient("Mastodon answered the list of statuses with something that is not a list.");
-  const std::string text = status_text(post);
+  const std::string text = http::compose_text(post);
   for (const auto& v : list.as_array()) {
     if (!v.is_object())
       continue;
@@ -254,10 +254,6 @@ Result<std::string> MastodonPublisher::check() {
   const Limits limit = limits();
   return fmt::format("posts as @{} on {} ({} characters, {} attachments per status)",
                      string_field(*me, "acct"), host, limit.max_characters, limit.max_media);
-}
-
-std::string status_text(const Post& post) {
-  return http::compose_text(post);
 }
 
 std::string text_of_html(std::string_view html) {

@@ -72,7 +72,4 @@ class MastodonPublisher : public Publisher {
 // their text, entities decoded), for comparing with the text relais posted.
 std::string text_of_html(std::string_view html);
 
-// The text as posted: the approved text, and the photo credit when there is media.
-std::string status_text(const Post& post);
-
 }  // namespace relais::connectors::mastodon
