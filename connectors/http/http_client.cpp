@@ -1,7 +1,10 @@
-// Each send() runs a private io_context on the calling thread: the exchange is one coroutine,
-// every step bounded by the connect or read time-out, the whole by total_timeout. Messages
-// name the host, never the URL (a query may carry a token).
+// Each send() runs the io_context of its connection on the calling thread: the exchange is one
+// coroutine, every step bounded by the connect or read time-out, the whole by total_timeout.
+// Connections are kept for the next call to the same host (connection_pool.hpp). Messages name
+// the host, never the URL (a query may carry a token).
 #include "connectors/http/http_client.hpp"
+
+#include "connectors/http/connection_pool.hpp"
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
@@ -128,13 +131,44 @@ struct Exchange {
   const ClientOptions& options;
   ssl::context& tls;
   const Request& request;
-  Target target;
-  std::optional<Target> proxy;
-  std::uint64_t streamed_length = 0;  // of request.parts
-  bool sent = false;                  // the whole request was written: the server may act on it
-  bool answered = false;  // the exchange is over; only the TLS close may still be running
+  const Target& target;
+  const std::optional<Target>& proxy;
+  std::uint64_t streamed_length;  // of request.parts
+  Connection& connection;
+  bool sent = false;  // the whole request was written: the server may act on it
+  // A kept connection failed before any byte of an answer: the server had closed it. The
+  // request is sent again on a new one when the server cannot have acted on it.
+  bool stale = false;
+  std::chrono::seconds keep_for{0};  // how long the connection may wait for the next call
   Result<Response> result = transient("The exchange did not run.");
 };
+
+bool idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS";
+}
+
+// How long an answered connection may be kept: not when the server closes it, and a second
+// less than the server's own "Keep-Alive: timeout=N" so that it never closes under a request.
+std::chrono::seconds keep_for(const bhttp::response<bhttp::string_body>& res, bool keep_alive) {
+  if (!keep_alive)
+    return std::chrono::seconds{0};
+  const auto it = res.find("Keep-Alive");
+  if (it == res.end())
+    return ConnectionPool::kIdleLimit;
+  const std::string value = lower(it->value());
+  const auto at = value.find("timeout=");
+  if (at == std::string::npos)
+    return ConnectionPool::kIdleLimit;
+  const long seconds = std::strtol(value.c_str() + at + 8, nullptr, 10);
+  return std::chrono::seconds{std::max(0L, seconds - 1)};
+}
+
+bool closed_before_answer(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == ssl::error::stream_truncated;
+}
 
 Response response_of(bhttp::response<bhttp::string_body>& res) {
   Response out;
@@ -247,12 +281,14 @@ asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_st
     tcp.expires_after(x.options.read_timeout);
     auto [wec, written] = co_await bhttp::async_write(stream, req, kTuple);
     if (wec) {
+      x.stale = x.connection.reused;
       Result<Response> failed = network_error(wec, "Sending the request", x.target);
       co_return failed;
     }
   } else {
     auto sent = co_await write_streamed(stream, tcp, x);
     if (!sent) {
+      x.stale = x.connection.reused && sent.error().kind == ErrorKind::transient;
       Result<Response> failed = sent.error();
       co_return failed;
     }
@@ -262,6 +298,8 @@ asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_st
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(x.options.max_response_bytes);
   parser.header_limit(64 * 1024);
+  if (x.request.method == "HEAD")
+    parser.skip(true);
   tcp.expires_after(x.options.read_timeout);
   auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
   if (rec == bhttp::error::body_limit) {
@@ -272,11 +310,13 @@ asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_st
     co_return failed;
   }
   if (rec) {
+    x.stale = x.connection.reused && !parser.got_some() && closed_before_answer(rec);
     Error lost = network_error(rec, "Reading the answer", x.target);
     lost.outcome_unknown = true;
     Result<Response> failed = std::move(lost);
     co_return failed;
   }
+  x.keep_for = keep_for(parser.get(), parser.keep_alive());
   auto message = parser.release();
   Result<Response> answer = response_of(message);
   co_return answer;
@@ -310,57 +350,60 @@ asio::awaitable<Result<void>> open_tunnel(beast::tcp_stream& tcp, const Exchange
   co_return Result<void>{};
 }
 
-asio::awaitable<void> run_exchange(Exchange& x) {
-  auto executor = co_await asio::this_coro::executor;
+// Resolves, connects (through the proxy's tunnel when there is one) and, for https, shakes
+// hands with the server, whose certificate and name are verified.
+asio::awaitable<Result<void>> open_connection(Exchange& x) {
+  Connection& c = x.connection;
   const Target& first_hop = x.proxy ? *x.proxy : x.target;
-  tcp::resolver resolver(executor);
+  tcp::resolver resolver(c.io);
   auto [nec, endpoints] = co_await resolver.async_resolve(first_hop.host, first_hop.port, kTuple);
   if (nec) {
-    x.result = network_error(nec, "Resolving the name", first_hop);
-    co_return;
+    Result<void> failed = network_error(nec, "Resolving the name", first_hop);
+    co_return failed;
   }
-  beast::tcp_stream tcp(executor);
-  tcp.expires_after(x.options.connect_timeout);
-  auto [cec, connected] = co_await tcp.async_connect(endpoints, kTuple);
+  c.tcp.expires_after(x.options.connect_timeout);
+  auto [cec, connected] = co_await c.tcp.async_connect(endpoints, kTuple);
   if (cec) {
-    x.result = network_error(cec, "Connecting", first_hop);
-    co_return;
+    Result<void> failed = network_error(cec, "Connecting", first_hop);
+    co_return failed;
   }
   if (x.proxy) {
-    auto tunnel = co_await open_tunnel(tcp, x);
-    if (!tunnel) {
-      x.result = tunnel.error();
+    auto tunnel = co_await open_tunnel(c.tcp, x);
+    if (!tunnel)
+      co_return tunnel;
+  }
+  if (!x.target.tls)
+    co_return Result<void>{};
+  c.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream&>>(c.tcp, x.tls);
+  boost::system::error_code not_ip;
+  asio::ip::make_address(x.target.tls_name, not_ip);
+  if (not_ip && !SSL_set_tlsext_host_name(c.tls->native_handle(), x.target.tls_name.c_str())) {
+    Result<void> failed = transient(fmt::format("TLS could not be set up for {}.", x.target.host));
+    co_return failed;
+  }
+  c.tls->set_verify_callback(ssl::host_name_verification(x.target.tls_name));
+  c.tcp.expires_after(x.options.connect_timeout);
+  auto [hec] = co_await c.tls->async_handshake(ssl::stream_base::client, kTuple);
+  if (hec) {
+    Result<void> failed = network_error(hec, "The TLS handshake", x.target);
+    co_return failed;
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<void> run_exchange(Exchange& x) {
+  Connection& c = x.connection;
+  if (!c.reused) {
+    auto opened = co_await open_connection(x);
+    if (!opened) {
+      x.result = opened.error();
       co_return;
     }
   }
-  if (!x.target.tls) {
-    auto plain = co_await request_response(tcp, tcp, x);
-    x.result = std::move(plain);
-    beast::error_code ignored;
-    tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    co_return;
-  }
-  beast::ssl_stream<beast::tcp_stream&> stream(tcp, x.tls);
-  boost::system::error_code not_ip;
-  asio::ip::make_address(x.target.tls_name, not_ip);
-  if (not_ip && !SSL_set_tlsext_host_name(stream.native_handle(), x.target.tls_name.c_str())) {
-    x.result = transient(fmt::format("TLS could not be set up for {}.", x.target.host));
-    co_return;
-  }
-  stream.set_verify_callback(ssl::host_name_verification(x.target.tls_name));
-  tcp.expires_after(x.options.connect_timeout);
-  auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, kTuple);
-  if (hec) {
-    x.result = network_error(hec, "The TLS handshake", x.target);
-    co_return;
-  }
-  auto answer = co_await request_response(stream, tcp, x);
-  x.result = std::move(answer);
-  x.answered = true;
-  // A server that closes without close_notify is common and harmless once the answer is read.
-  tcp.expires_after(std::chrono::seconds(2));
-  auto [sec] = co_await stream.async_shutdown(kTuple);
-  (void)sec;
+  if (c.tls)
+    x.result = co_await request_response(*c.tls, c.tcp, x);
+  else
+    x.result = co_await request_response(c.tcp, c.tcp, x);
 }
 
 }  // namespace
@@ -419,6 +462,7 @@ struct Client::Impl {
   ClientOptions options;
   ssl::context tls{ssl::context::tls_client};
   std::optional<Error> setup_error;
+  ConnectionPool pool;
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
@@ -483,34 +527,49 @@ Result<Response> Client::send_once(const Request& request) {
   auto target = parse_target(request.url, false);
   if (!target)
     return target.error();
-  Exchange x{impl_->options, impl_->tls, request, std::move(*target), std::nullopt};
+  std::uint64_t streamed_length = 0;
   for (const auto& part : request.parts) {
     std::error_code ec;
-    x.streamed_length += part.file.empty() ? part.bytes.size() : fs::file_size(part.file, ec);
+    streamed_length += part.file.empty() ? part.bytes.size() : fs::file_size(part.file, ec);
     if (ec) {
       return permanent(
           fmt::format("The file {} could not be read.", part.file.filename().string()));
     }
   }
+  std::optional<Target> proxy;
   if (!impl_->options.https_proxy.empty() &&
-      !bypasses_proxy(x.target.host, impl_->options.no_proxy)) {
-    auto proxy = parse_target(impl_->options.https_proxy, true);
-    if (!proxy)
-      return proxy.error();
-    x.proxy = std::move(*proxy);
+      !bypasses_proxy(target->host, impl_->options.no_proxy)) {
+    auto parsed = parse_target(impl_->options.https_proxy, true);
+    if (!parsed)
+      return parsed.error();
+    proxy = std::move(*parsed);
   }
-  asio::io_context io;
-  asio::co_spawn(io, run_exchange(x), asio::detached);
-  io.run_for(impl_->options.total_timeout);
-  if (!io.stopped() && !x.answered) {
-    io.stop();  // the coroutine is destroyed with the context; its sockets close
-    Error late = transient(fmt::format("The exchange with {} took longer than {} s.", x.target.host,
-                                       impl_->options.total_timeout.count() / 1000));
-    late.outcome_unknown = x.sent;
-    return late;
+  const std::string key = fmt::format("{}|{}|{}", proxy ? authority(*proxy) : "",
+                                      authority(*target), target->tls ? "tls" : "plain");
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Connection> connection = attempt == 0 ? impl_->pool.take(key) : nullptr;
+    if (!connection) {
+      connection = std::make_unique<Connection>();
+      connection->key = key;
+    }
+    Exchange x{impl_->options, impl_->tls, request, *target, proxy, streamed_length, *connection};
+    connection->io.restart();
+    asio::co_spawn(connection->io, run_exchange(x), asio::detached);
+    connection->io.run_for(impl_->options.total_timeout);
+    if (!connection->io.stopped()) {
+      Error late =
+          transient(fmt::format("The exchange with {} took longer than {} s.", target->host,
+                                impl_->options.total_timeout.count() / 1000));
+      late.outcome_unknown = x.sent;
+      connection.reset();  // its sockets close and the suspended exchange is destroyed
+      return late;
+    }
+    if (x.stale && (!x.sent || idempotent(request.method)))
+      continue;  // a new connection, once: attempt 1 never takes a kept one, so is never stale
+    if (x.result)
+      impl_->pool.give_back(std::move(connection), x.keep_for);
+    return std::move(x.result);
   }
-  io.stop();  // an answer read in full: a slow TLS close does not lose it
-  return std::move(x.result);
 }
 
 namespace {

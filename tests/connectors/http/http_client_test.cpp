@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "../local_server.hpp"
 #include "connectors/http/http_client.hpp"
@@ -341,4 +342,63 @@ TEST_CASE("redirects: only when asked, 303 becomes a GET, no credentials to anot
   auto loop = client.send(r);
   REQUIRE(loop.ok());
   CHECK(loop->status == 302);  // given up after three hops: the last answer is returned
+}
+
+TEST_CASE("keep-alive: calls to one host share a connection while the server keeps it") {
+  const auto& c = certificates();
+  Server tls_server("https " + c.path("server.pem") + " " + c.path("server.key"));
+  Server plain("http");
+  Client client(trusting_test_ca());
+  for (const auto& base : {tls_server.url("https", "localhost"), plain.url("http", "127.0.0.1")}) {
+    CAPTURE(base);
+    auto port = [&](const std::string& path, const std::string& method = "GET") {
+      Request r = get(base + path.substr(1));
+      r.method = method;
+      auto answer = client.send(r);
+      REQUIRE_MESSAGE(answer.ok(), answer.error().message);
+      return answer->header("X-Peer-Port");
+    };
+    const auto first = port("/a");
+    CHECK(port("/b", "POST") == first);
+    CHECK(port("/c", "DELETE") == first);
+    // "Connection: close" is obeyed: the next call opens another connection.
+    CHECK(port("/close") == first);
+    const auto second = port("/d");
+    CHECK(second != first);
+    // "Keep-Alive: timeout=1" leaves no time to reuse it safely.
+    CHECK(port("/short") == second);
+    CHECK(port("/e") != second);
+  }
+}
+
+TEST_CASE("keep-alive: a connection the server closed is never trusted with a request") {
+  Server plain("http");
+  Client client(trusting_test_ca());
+  auto send = [&](const std::string& method, const std::string& path) {
+    Request r = get(plain.url("http", "127.0.0.1", path));
+    r.method = method;
+    return client.send(r);
+  };
+  SUBCASE("closed while idle: the next create goes on a new connection, and succeeds") {
+    auto hung_up = send("GET", "/hangup");
+    REQUIRE(hung_up.ok());
+    std::this_thread::sleep_for(200ms);
+    auto created = send("POST", "/statuses");
+    REQUIRE_MESSAGE(created.ok(), created.error().message);
+    CHECK(created->header("X-Peer-Port") != hung_up->header("X-Peer-Port"));
+  }
+  SUBCASE("closed under a GET, before any answer: sent again on a new connection") {
+    auto first = send("GET", "/flaky");
+    REQUIRE(first.ok());
+    auto again = send("GET", "/flaky");
+    REQUIRE_MESSAGE(again.ok(), again.error().message);
+    CHECK(again->header("X-Peer-Port") != first->header("X-Peer-Port"));
+  }
+  SUBCASE("closed under a POST after it was sent: not sent twice, the outcome is unknown") {
+    REQUIRE(send("GET", "/").ok());
+    auto created = send("POST", "/flaky");
+    REQUIRE_FALSE(created.ok());
+    CHECK(created.error().kind == ErrorKind::transient);
+    CHECK(created.error().outcome_unknown);
+  }
 }

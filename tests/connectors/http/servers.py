@@ -1,7 +1,11 @@
 """Local servers for the HTTP client tests, started by the C++ test: one line on stdout,
 "PID PORT", once listening on 127.0.0.1.
 
-  servers.py https CERT KEY    HTTPS server (echoes method, path, Host and body)
+  servers.py https CERT KEY    HTTPS server (echoes method, path, Host and body; X-Peer-Port
+                               names the client's port, so a test sees a kept connection)
+                               /close answers with "Connection: close"; /hangup answers then
+                               closes without saying so (an idle time-out); /flaky closes the
+                               connection without answering when it is not its first request
   servers.py http              the same in plain HTTP
   servers.py silent            accepts connections and never answers
   servers.py proxy [refuse]    an HTTP CONNECT proxy (or one answering 403); logs each
@@ -25,6 +29,11 @@ class Echo(http.server.BaseHTTPRequestHandler):
     def answer(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        # One handler serves one connection: this counts the requests it carried.
+        self.requests_here = getattr(self, "requests_here", 0) + 1
+        if self.path.startswith("/flaky") and self.requests_here > 1:
+            self.close_connection = True
+            return
         redirects = {"/go303": (303, "/landed"), "/go307": (307, "/landed"),
                      "/loop": (302, "/loop"),
                      "/away": (302, "http://localhost:%d/landed" % self.server.server_address[1])}
@@ -46,11 +55,19 @@ class Echo(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/plain")
         self.send_header("X-Echo", "yes")
         self.send_header("X-Auth-Seen", "yes" if self.headers.get("Authorization") else "no")
+        self.send_header("X-Peer-Port", str(self.client_address[1]))
+        if self.path.startswith("/close"):
+            self.send_header("Connection", "close")
+        if self.path.startswith("/short"):
+            self.send_header("Keep-Alive", "timeout=1")
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
+        if self.path.startswith("/hangup"):
+            self.wfile.flush()
+            self.close_connection = True
 
-    do_GET = do_POST = do_DELETE = answer
+    do_GET = do_POST = do_DELETE = do_PUT = answer
 
     def log_message(self, *args):
         pass
