@@ -52,6 +52,9 @@ struct Post {
   std::string author;           // photo credit; may be empty
   std::vector<MediaFile> media;
   std::chrono::system_clock::time_point published_at;
+  // Nothing made before this can be this post (its publication became due then, less a margin
+  // for the networks' clocks): find() passes over older posts with the same words.
+  std::chrono::system_clock::time_point not_before{};
 };
 
 struct PostRef {

@@ -415,6 +415,9 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
     p.post.text = r->text;
     p.post.author = r->author;
     p.post.published_at = Clock::now();
+    // No create for it ran before its publication was due; five minutes for the networks'
+    // clocks.
+    p.post.not_before = r->publish_at.value_or(r->created_at) - std::chrono::minutes(5);
     for (const auto& m : store.media_of(r->id)) {
       if (!is_publishable_media(m.content_type) || is_consent_form(m.filename, m.content_type))
         continue;

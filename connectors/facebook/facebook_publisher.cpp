@@ -336,7 +336,8 @@ Result<std::optional<PostRef>> FacebookPublisher::find(const Post& post) {
     const auto& item = v.as_object();
     const std::string id = string_field(item, "id");
     if (is_graph_id(id) &&
-        http::same_text(string_field(item, video ? "description" : "message"), text)) {
+        http::same_text(string_field(item, video ? "description" : "message"), text) &&
+        http::made_in_time(post, http::network_time(string_field(item, "created_time")))) {
       return std::optional<PostRef>(
           PostRef{id, absolute_url(string_field(item, "permalink_url"), id)});
     }

@@ -367,6 +367,10 @@ asio::awaitable<Result<void>> open_connection(Exchange& x) {
     Result<void> failed = network_error(cec, "Connecting", first_hop);
     co_return failed;
   }
+  // The head and each piece of a body are separate writes: without this, a kept connection
+  // waits for the server's delayed acknowledgement between them.
+  boost::system::error_code no_delay;
+  c.tcp.socket().set_option(tcp::no_delay(true), no_delay);
   if (x.proxy) {
     auto tunnel = co_await open_tunnel(c.tcp, x);
     if (!tunnel)

@@ -1,10 +1,11 @@
 #include "connectors/http/retry_hint.hpp"
 
+#include "connectors/http/post_text.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <ctime>
 #include <iomanip>
 #include <locale>
@@ -40,19 +41,6 @@ std::optional<Clock::time_point> http_date(const std::string& text) {
   in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S GMT");
   if (in.fail())
     return std::nullopt;
-  return Clock::from_time_t(timegm(&tm));
-}
-
-// "2026-11-23T21:45:00.000Z" and other ISO 8601 UTC times Mastodon writes.
-std::optional<Clock::time_point> iso_time(const std::string& text) {
-  std::tm tm{};
-  char t = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &t, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 7 ||
-      (t != 'T' && t != 't' && t != ' '))
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
   return Clock::from_time_t(timegm(&tm));
 }
 
@@ -111,7 +99,7 @@ std::optional<seconds> retry_hint(const Response& r, Clock::time_point now) {
     const auto reset = r.header(reset_name);
     if (const auto n = integer(reset); n && *n > 0)
       ask(until(Clock::from_time_t(static_cast<std::time_t>(*n)), now));
-    else if (const auto at = iso_time(reset))
+    else if (const auto at = network_time(reset))
       ask(until(*at, now));
   }
   if (const auto buc = json_of(r.header("X-Business-Use-Case-Usage"))) {

@@ -205,8 +205,14 @@ Result<std::optional<PostRef>> LinkedInPublisher::find(const Post& post) {
   for (const auto& element : elements->as_array()) {
     if (!element.is_object())
       continue;
-    const std::string id = string_field(element.as_object(), "id");
-    if (!id.empty() && commentary_holds(string_field(element.as_object(), "commentary"), text))
+    const auto& item = element.as_object();
+    const std::string id = string_field(item, "id");
+    // createdAt: milliseconds since the epoch.
+    std::optional<std::chrono::system_clock::time_point> made;
+    if (const auto* at = item.if_contains("createdAt"); at && at->is_int64())
+      made = std::chrono::system_clock::time_point(std::chrono::milliseconds(at->as_int64()));
+    if (!id.empty() && commentary_holds(string_field(item, "commentary"), text) &&
+        http::made_in_time(post, made))
       return std::optional<PostRef>(PostRef{id, post_url(id)});
   }
   return std::optional<PostRef>();

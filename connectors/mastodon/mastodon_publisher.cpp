@@ -237,7 +237,8 @@ Result<std::optional<PostRef>> MastodonPublisher::find(const Post& post) {
     if (!v.is_object())
       continue;
     const auto& status = v.as_object();
-    if (http::same_text(text_of_html(string_field(status, "content")), text))
+    if (http::same_text(text_of_html(string_field(status, "content")), text) &&
+        http::made_in_time(post, http::network_time(string_field(status, "created_at"))))
       return std::optional<PostRef>(
           PostRef{string_field(status, "id"), string_field(status, "url")});
   }

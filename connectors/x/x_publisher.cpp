@@ -218,7 +218,8 @@ Result<std::optional<PostRef>> XPublisher::find(const Post& post) {
       continue;
     const auto& tweet = item.as_object();
     const std::string id = string_field(tweet, "id");
-    if (is_id(id) && same_tweet_text(text, string_field(tweet, "text"), !post.media.empty()))
+    if (is_id(id) && same_tweet_text(text, string_field(tweet, "text"), !post.media.empty()) &&
+        http::made_in_time(post, http::network_time(string_field(tweet, "created_at"))))
       return std::optional<PostRef>(PostRef{id, post_url(id)});
   }
   return std::optional<PostRef>();
