@@ -27,10 +27,11 @@ namespace asio = boost::asio;
 
 namespace {
 
-// relaisctl writes to the store directly (takedown, consent revoke, approve); polling is how
-// relaisd learns of it. Half a second keeps a takedown typed at the console "within seconds"
-// for the cost of one indexed query.
+// relaisctl writes to the store directly (takedown, consent revoke, approve). Its commits are
+// seen within kWatch by SQLite's data_version (one pragma, no table read); kPoll is the
+// longest wait between two claims whatever happens.
 constexpr auto kPoll = std::chrono::milliseconds(500);
+constexpr auto kWatch = std::chrono::milliseconds(50);
 constexpr auto kLease = std::chrono::minutes(5);
 constexpr int kBatch = 16;
 
@@ -179,9 +180,33 @@ asio::awaitable<void> Dispatcher::run() {
     }
     if (woken_)
       continue;  // new work arrived while claiming: look again at once
-    alarm_.expires_after(wait);
+    co_await sleep_until_work(wait);
+  }
+}
+
+asio::awaitable<void> Dispatcher::sleep_until_work(std::chrono::milliseconds wait) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (!woken_ && !stopping_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      co_return;
+    alarm_.expires_after(std::min(left, kWatch));
     boost::system::error_code ec;
     co_await alarm_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (woken_ || stopping_)
+      co_return;
+    try {
+      auto job = [](Store& store) { return store.data_version(); };
+      const auto version = co_await s_.writer.run(job);
+      const bool changed = seen_version_ && *seen_version_ != version;
+      seen_version_ = version;
+      if (changed)
+        co_return;  // relaisctl committed something
+    } catch (const std::exception& e) {
+      spdlog::error("dispatcher watch failed error=\"{}\"", e.what());
+      co_return;
+    }
   }
 }
 

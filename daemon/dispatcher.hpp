@@ -1,14 +1,17 @@
 // The dispatcher: claims due outbox rows and timers from the store (the truth), runs each
 // effect through its connector on the worker pool, and feeds the result back as an event in
-// the same transaction that marks the row done. Wake-ups (wake()) are only hints; without
-// them the dispatcher still polls the tables every poll interval.
+// the same transaction that marks the row done. Wake-ups (wake(), or another process's commit
+// seen by the store's data_version) are only hints; without them the dispatcher still polls
+// the tables every poll interval.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -32,6 +35,8 @@ class Dispatcher {
   boost::asio::awaitable<void> run_checks(const workflow::OutboxRow& row);
   boost::asio::awaitable<void> send_mail(const workflow::OutboxRow& row);
   boost::asio::awaitable<void> publish_or_remove(const workflow::OutboxRow& row);
+  // Waits up to `wait`, less when woken or when another process (relaisctl) commits.
+  boost::asio::awaitable<void> sleep_until_work(std::chrono::milliseconds wait);
   // Reschedules the row with backoff, or gives up after max attempts; returns true if it gave up.
   bool retry_or_give_up(workflow::Store& store, const workflow::OutboxRow& row, const Error& error);
 
@@ -39,7 +44,8 @@ class Dispatcher {
   boost::asio::any_io_executor ex_;
   boost::asio::steady_timer alarm_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> woken_{false};  // a wake() that came while no wait was pending
+  std::optional<std::int64_t> seen_version_;  // the store's data_version at the last look
+  std::atomic<bool> woken_{false};            // a wake() that came while no wait was pending
   std::atomic<int> in_flight_{0};
   std::mutex running_mutex_;
   std::set<std::int64_t> running_;  // outbox rows being executed by this process

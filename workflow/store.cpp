@@ -145,6 +145,12 @@ std::optional<std::int64_t> publish_millis(const Request& r) {
 
 Store::Store(const std::filesystem::path& file, Database::Mode mode) : db_(file, mode) {}
 
+std::int64_t Store::data_version() {
+  auto s = db_.prepare("PRAGMA data_version");
+  s.step();
+  return s.int64(0);
+}
+
 int Store::schema_version() {
   auto s = db_.prepare(
       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");

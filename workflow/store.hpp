@@ -104,6 +104,8 @@ class Store {
   // Applies the compiled-in migrations not yet applied; called once at start by the writer.
   void migrate();
   int schema_version();
+  // Changes whenever another connection (relaisctl) commits to the file; not on this one's.
+  std::int64_t data_version();
 
   void begin();  // BEGIN IMMEDIATE
   void commit();
