@@ -55,10 +55,10 @@ std::optional<std::chrono::system_clock::time_point> network_time(std::string_vi
   };
   const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2), hour = digits(11, 2),
              minute = digits(14, 2), second = digits(17, 2);
-  if (!year || !month || !day || !hour || !minute || !second || text[4] != '-' ||
-      text[7] != '-' || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
-      text[13] != ':' || text[16] != ':' || *month < 1 || *month > 12 || *day < 1 || *day > 31 ||
-      *hour > 23 || *minute > 59 || *second > 60)
+  if (!year || !month || !day || !hour || !minute || !second || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' ||
+      text[16] != ':' || *month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 ||
+      *minute > 59 || *second > 60)
     return std::nullopt;
   std::size_t at = 19;
   if (at < text.size() && text[at] == '.') {
@@ -88,8 +88,7 @@ std::optional<std::chrono::system_clock::time_point> network_time(std::string_vi
   tm.tm_hour = *hour;
   tm.tm_min = *minute;
   tm.tm_sec = *second;
-  return std::chrono::system_clock::from_time_t(timegm(&tm)) -
-         std::chrono::minutes(offset_minutes);
+  return std::chrono::system_clock::from_time_t(timegm(&tm)) - std::chrono::minutes(offset_minutes);
 }
 
 bool made_in_time(const Post& post, std::optional<std::chrono::system_clock::time_point> made) {
