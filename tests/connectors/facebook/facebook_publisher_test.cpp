@@ -203,6 +203,24 @@ TEST_CASE("facebook: removal, again when already gone, and a malformed id") {
   CHECK(g.calls().size() == calls.size());
 }
 
+TEST_CASE("facebook: find() passes over the same words posted before the post was due") {
+  Graph g;
+  auto publisher = g.publisher();
+  Post p = g.post({g.file("a.jpg", 100, "image/jpeg")}, "Conseil municipal ce soir à 19 h.");
+  p.author.clear();
+  p.not_before = std::chrono::system_clock::now() - std::chrono::minutes(5);
+  g.control("/__seed",
+            R"({"posts": [{"message": "Conseil municipal ce soir à 19 h.", "age": 604800}]})");
+  auto last_week = publisher.find(p);
+  REQUIRE_MESSAGE(last_week.ok(), last_week.error().message);
+  CHECK_FALSE(last_week->has_value());
+  g.control("/__seed",
+            R"({"posts": [{"message": "Conseil municipal ce soir à 19 h.", "age": 2}]})");
+  auto today = publisher.find(p);
+  REQUIRE_MESSAGE(today.ok(), today.error().message);
+  CHECK(today->has_value());
+}
+
 TEST_CASE("facebook: find returns a post made earlier, and nothing for one never made") {
   Graph g;
   auto publisher = g.publisher();

@@ -18,7 +18,7 @@ Faults are queued by the test: POST /__fault {"path": part of the path, "method"
 name, "headers", "drop", "sleep", "raw"}. "drop" does the call, then closes the connection
 unanswered; "sleep" does it, then waits that many seconds before answering; "raw" does it and
 answers that text. Otherwise the call is not done and the error is answered.
-POST /__seed {"posts": [{"message"}]} adds posts made elsewhere. GET /__state returns what the
+POST /__seed {"posts": [{"message", "age"}]} adds posts made elsewhere, `age` seconds ago. GET /__state returns what the
 Page holds and every call received.
 """
 import copy
@@ -76,8 +76,9 @@ def new_number():
     return str(STATE["next"])
 
 
-def now_text():
-    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime())
+def now_text(age=0):
+    """Now (less `age` seconds) as the Graph API writes times."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(time.time() - age))
 
 
 class Answer(Exception):
@@ -122,7 +123,8 @@ class Graph(http.server.BaseHTTPRequestHandler):
                 for p in json.loads(raw).get("posts", []):
                     pid = PAGE_ID + "_" + new_number()
                     STATE["posts"][pid] = {"message": p.get("message"), "photos": [],
-                                           "video": None, "created_time": now_text()}
+                                           "video": None,
+                                           "created_time": now_text(p.get("age", 0))}
             return self.write(200, {})
         if url.path == "/__state":
             with LOCK:

@@ -18,7 +18,7 @@ the page holds is refused with 422 "Content is a duplicate of <urn>", as LinkedI
 Control endpoints (no checks): POST /__fault {"path" (prefix of path?query), "method",
 "status", "retry_after", "sleep" (seconds before answering normally), "drop" (act, then close
 the connection unanswered), "raw" (a body that is not JSON)}; POST /__seed {"commentary"} puts
-a post on the page as if made elsewhere; POST /__reset empties the page (one server serves
+a post on the page as if made elsewhere ("age": that many seconds ago); POST /__reset empties the page (one server serves
 a whole test run); GET /__state returns what the page holds and the calls received.
 """
 import copy
@@ -142,10 +142,12 @@ class Api(http.server.BaseHTTPRequestHandler):
                     STATE[key] = []
             return self.reply(200, {})
         if path == "/__seed":
+            seed = json.loads(raw)
             with LOCK:
                 urn = "urn:li:share:%d" % next_number()
-                STATE["posts"][urn] = {"author": ORG, "commentary": json.loads(raw)["commentary"],
-                                       "content": {}}
+                STATE["posts"][urn] = {"author": ORG, "commentary": seed["commentary"],
+                                       "content": {},
+                                       "createdAt": int((time.time() - seed.get("age", 0)) * 1000)}
             return self.reply(200, {"id": urn})
         with LOCK:
             STATE["calls"].append("%s %s" % (self.command, target))
@@ -427,7 +429,7 @@ class Api(http.server.BaseHTTPRequestHandler):
                 return self.fail("duplicate", twin)
             video = "video:" in json.dumps(body.get("content", {}))
             urn = "urn:li:%s:%d" % ("ugcPost" if video else "share", next_number())
-            STATE["posts"][urn] = body
+            STATE["posts"][urn] = dict(body, createdAt=int(time.time() * 1000))
         if drop:
             self.close_connection = True
             self.connection.close()
@@ -454,7 +456,9 @@ class Api(http.server.BaseHTTPRequestHandler):
         for urn, post in newest[:count]:
             element = copy.deepcopy(template)
             element.update({"id": urn, "author": post["author"],
-                            "commentary": post["commentary"], "content": post.get("content", {})})
+                            "commentary": post["commentary"], "content": post.get("content", {}),
+                            "createdAt": post["createdAt"], "lastModifiedAt": post["createdAt"],
+                            "publishedAt": post["createdAt"]})
             elements.append(element)
         page = copy.deepcopy(POSTS_PAGE)
         page.update({"elements": elements,

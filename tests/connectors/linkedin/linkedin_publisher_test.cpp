@@ -81,8 +81,9 @@ struct Page {
 
   void fault(const std::string& body) { control("/__fault", body); }
 
-  std::string seed(const std::string& commentary) {
-    const auto made = control("/__seed", json::serialize(json::object{{"commentary", commentary}}));
+  std::string seed(const std::string& commentary, int age_seconds = 0) {
+    const auto made = control(
+        "/__seed", json::serialize(json::object{{"commentary", commentary}, {"age", age_seconds}}));
     return std::string(made.at("id").as_string());
   }
 };
@@ -260,6 +261,24 @@ TEST_CASE("linkedin: find reads the page's latest posts back, escaped or not") {
   CHECK(has(calls(page.state()),
             "GET /rest/posts?author=urn%3Ali%3Aorganization%3A2414183&q=author&count=20&"
             "sortBy=LAST_MODIFIED"));
+}
+
+TEST_CASE("linkedin: find() passes over the same words posted before the post was due") {
+  Page page;
+  LinkedInPublisher publisher(page.options, page.client);
+  Post p = page.post();
+  p.media.clear();
+  p.text = "Conseil municipal ce soir à 19 h.";
+  p.not_before = std::chrono::system_clock::now() - std::chrono::minutes(5);
+  page.seed(p.text, 7 * 24 * 3600);
+  auto last_week = publisher.find(p);
+  REQUIRE_MESSAGE(last_week.ok(), last_week.error().message);
+  CHECK_FALSE(last_week->has_value());
+  const std::string today = page.seed(p.text, 2);
+  auto found = publisher.find(p);
+  REQUIRE_MESSAGE(found.ok(), found.error().message);
+  REQUIRE(found->has_value());
+  CHECK((*found)->id == today);
 }
 
 TEST_CASE("linkedin: an answer lost after the post was made; find sees it, no second post") {

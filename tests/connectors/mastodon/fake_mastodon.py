@@ -7,7 +7,8 @@ language for statuses). A status posted twice with one Idempotency-Key is create
 documentation says. Faults are queued by the test: POST /__fault {"path", "status",
 "retry_after", "drop", "sleep"}; "drop" creates the status, then closes the connection
 unanswered; "sleep" waits that many seconds before answering normally (a time-out).
-GET /__state returns what the instance holds and every call it received.
+POST /__seed {"text", "age"} adds a status made elsewhere `age` seconds ago. GET /__state
+returns what the instance holds and every call it received.
 """
 import email.parser
 import html
@@ -33,6 +34,12 @@ def content_html(text):
     paragraphs = [p for p in text.split("\n\n") if p]
     return "".join("<p>%s</p>" % html.escape(p, quote=True).replace("\n", "<br />")
                    for p in paragraphs)
+def iso_time(seconds):
+    """A time as Mastodon writes it: "2026-11-23T21:45:00.000Z"."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + ".%03dZ" % (
+        int(seconds * 1000) % 1000)
+
+
 LOCK = threading.Lock()
 STATE = {"media": {}, "statuses": {}, "keys": {}, "calls": [], "faults": [], "next_id": 1000}
 
@@ -70,6 +77,14 @@ class Api(http.server.BaseHTTPRequestHandler):
         if path == "/__state":
             with LOCK:
                 return self.reply(200, {k: STATE[k] for k in ("media", "statuses", "calls")})
+        if path == "/__seed":
+            seed = json.loads(raw)
+            with LOCK:
+                sid = new_id()
+                STATE["statuses"][sid] = {"text": seed["text"], "media_ids": [],
+                                          "visibility": "public", "language": "fr",
+                                          "created_at": iso_time(time.time() - seed.get("age", 0))}
+            return self.reply(200, {"id": sid})
         with LOCK:
             STATE["calls"].append("%s %s" % (self.command, path))
             fault = next((f for f in STATE["faults"] if path.startswith(f["path"])), None)
@@ -157,7 +172,8 @@ class Api(http.server.BaseHTTPRequestHandler):
                 sid = new_id()
                 STATE["statuses"][sid] = {"text": text, "media_ids": ids,
                                           "visibility": body["visibility"],
-                                          "language": body["language"]}
+                                          "language": body["language"],
+                                          "created_at": iso_time(time.time())}
                 if key:
                     STATE["keys"][key] = sid
         if drop:
@@ -170,6 +186,7 @@ class Api(http.server.BaseHTTPRequestHandler):
         with LOCK:
             items = sorted(STATE["statuses"].items(), key=lambda kv: -int(kv[0]))
         return self.reply(200, [{"id": sid, "url": "https://social.example/@mairie/" + sid,
+                                 "created_at": st["created_at"],
                                  "content": content_html(st["text"])} for sid, st in items])
 
     def delete(self, sid):

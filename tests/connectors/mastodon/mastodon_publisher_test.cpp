@@ -181,6 +181,25 @@ TEST_CASE("mastodon: a lost answer is an unknown outcome; find() then sees the s
   CHECK((*found)->url == "https://social.example/@mairie/" + (*found)->id);
 }
 
+TEST_CASE("mastodon: find() passes over the same words posted before the post was due") {
+  Instance m;
+  MastodonPublisher publisher(m.options, m.client);
+  Post p = m.post();
+  p.media.clear();
+  p.text = "Conseil municipal ce soir à 19 h.";
+  p.not_before = std::chrono::system_clock::now() - std::chrono::minutes(5);
+  relais::test::fake_post(m.options.base_url, "/__seed",
+                          R"({"text": "Conseil municipal ce soir à 19 h.", "age": 604800})");
+  auto last_week = publisher.find(p);
+  REQUIRE_MESSAGE(last_week.ok(), last_week.error().message);
+  CHECK_FALSE(last_week->has_value());
+  relais::test::fake_post(m.options.base_url, "/__seed",
+                          R"({"text": "Conseil municipal ce soir à 19 h.", "age": 2})");
+  auto today = publisher.find(p);
+  REQUIRE_MESSAGE(today.ok(), today.error().message);
+  CHECK(today->has_value());
+}
+
 TEST_CASE("mastodon: a token without read:accounts cannot look, and says nothing is there") {
   Instance m;
   m.options.access_token = "write-only-token";

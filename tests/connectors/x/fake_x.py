@@ -14,7 +14,8 @@ Faults are queued by the test: POST /__fault {"path" (a prefix), "suffix", "meth
 connection unanswered), "sleep" (seconds before acting), "invalid_token" (the access token is
 revoked first), "deleted_false", "processing_failed"}. POST /__setup {"refresh_token",
 "expires_in", "scope", "client_secret", "video_polls"} changes the account; POST /__reset
-brings it back as it started. GET /__state returns what X holds and every call it received.
+brings it back as it started. POST /__seed {"text", "age"} adds a post made elsewhere, `age`
+seconds ago. GET /__state returns what X holds and every call it received.
 """
 import base64
 import copy
@@ -51,6 +52,11 @@ STATE = {
 INITIAL = copy.deepcopy(STATE)
 MAX_CHUNK = 5 * 1024 * 1024
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:fr|com|org|net|eu)\b(?:/\S*)?")
+
+
+def x_time(age=0):
+    """Now (less `age` seconds) as X writes times."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - age))
 
 
 def new_id():
@@ -154,6 +160,13 @@ class Api(http.server.BaseHTTPRequestHandler):
                 STATE.clear()
                 STATE.update(copy.deepcopy(INITIAL))
             return self.reply(200, {})
+        if path == "/__seed":
+            seed = json.loads(raw)
+            with LOCK:
+                tid = new_id()
+                STATE["tweets"][tid] = {"posted": seed["text"], "text": seed["text"],
+                                        "media_ids": [], "created_at": x_time(seed.get("age", 0))}
+            return self.reply(200, {"id": tid})
         if path == "/__setup":
             with LOCK:
                 setup = json.loads(raw)
@@ -415,7 +428,7 @@ class Api(http.server.BaseHTTPRequestHandler):
                 return self.reply(403, problem("duplicate"))
             tid = new_id()
             STATE["tweets"][tid] = {"posted": text, "text": as_x_writes_it(text, bool(ids)),
-                                    "media_ids": ids, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())}
+                                    "media_ids": ids, "created_at": x_time()}
             answer = copy.deepcopy(FIX["tweets"]["create_response"])
             answer["data"].update({"id": tid, "text": STATE["tweets"][tid]["text"],
                                    "edit_history_tweet_ids": [tid]})

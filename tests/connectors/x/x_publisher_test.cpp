@@ -416,6 +416,27 @@ TEST_CASE("x: find recognises a post through X's t.co links, and nothing for one
   CHECK(count(c, "GET /2/users/2244994945/tweets?max_results=10&tweet.fields=created_at") == 2);
 }
 
+TEST_CASE("x: find() passes over the same words posted before the post was due") {
+  Fake f;
+  XPublisher publisher(f.options, f.client);
+  Post p = f.post("Conseil municipal ce soir à 19 h.");
+  p.not_before = std::chrono::system_clock::now() - std::chrono::minutes(5);
+  relais::test::fake_post(f.options.base_url, "/__seed",
+                          R"({"text": "Conseil municipal ce soir à 19 h.", "age": 604800})");
+  auto last_week = publisher.find(p);
+  REQUIRE_MESSAGE(last_week.ok(), last_week.error().message);
+  CHECK_FALSE(last_week->has_value());
+  // X will not take the same words again: said, rather than last week's post taken for ours.
+  auto refused = publisher.create(p);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == ErrorKind::permanent);
+  relais::test::fake_post(f.options.base_url, "/__seed",
+                          R"({"text": "Conseil municipal ce soir à 19 h.", "age": 2})");
+  auto today = publisher.find(p);
+  REQUIRE_MESSAGE(today.ok(), today.error().message);
+  CHECK(today->has_value());
+}
+
 TEST_CASE(
     "x: an answer lost after the post was made; find then gives it, and X's duplicate "
     "refusal does too") {
