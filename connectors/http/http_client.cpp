@@ -5,6 +5,7 @@
 #include "connectors/http/http_client.hpp"
 
 #include "connectors/http/connection_pool.hpp"
+#include "connectors/http/tls_client.hpp"
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
@@ -114,15 +115,12 @@ std::string host_header(const Target& t) {
 Error network_error(const beast::error_code& ec, std::string_view step, const Target& t) {
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
     return transient(fmt::format("{} timed out ({}).", step, t.host));
-  if (ec.category() == asio::error::get_ssl_category()) {
-    const auto reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
-    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
-      return permanent(fmt::format(
-          "The certificate of {} cannot be trusted (unknown issuer, another host name, or "
-          "expired): nothing was sent. If the organisation's proxy inspects TLS, give its CA "
-          "to relais.",
-          t.host));
-    }
+  if (certificate_refused(ec)) {
+    return permanent(fmt::format(
+        "The certificate of {} cannot be trusted (unknown issuer, another host name, or "
+        "expired): nothing was sent. If the organisation's proxy inspects TLS, give its CA "
+        "to relais.",
+        t.host));
   }
   return transient(fmt::format("{} failed ({}): {}.", step, t.host, ec.message()));
 }
@@ -379,13 +377,10 @@ asio::awaitable<Result<void>> open_connection(Exchange& x) {
   if (!x.target.tls)
     co_return Result<void>{};
   c.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream&>>(c.tcp, x.tls);
-  boost::system::error_code not_ip;
-  asio::ip::make_address(x.target.tls_name, not_ip);
-  if (not_ip && !SSL_set_tlsext_host_name(c.tls->native_handle(), x.target.tls_name.c_str())) {
+  if (!expect_peer(*c.tls, x.target.tls_name)) {
     Result<void> failed = transient(fmt::format("TLS could not be set up for {}.", x.target.host));
     co_return failed;
   }
-  c.tls->set_verify_callback(ssl::host_name_verification(x.target.tls_name));
   c.tcp.expires_after(x.options.connect_timeout);
   auto [hec] = co_await c.tls->async_handshake(ssl::stream_base::client, kTuple);
   if (hec) {
@@ -471,18 +466,8 @@ struct Client::Impl {
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  auto& tls = impl_->tls;
-  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  tls.set_verify_mode(ssl::verify_peer);
-  boost::system::error_code ec;
-  tls.set_default_verify_paths(ec);
-  if (!ec && !impl_->options.extra_ca_file.empty())
-    tls.load_verify_file(impl_->options.extra_ca_file, ec);
-  if (ec) {
-    impl_->setup_error =
-        permanent(fmt::format("The trusted certificates could not be loaded ({}).", ec.message()));
-  }
+  if (auto ready = configure_client_tls(impl_->tls, impl_->options.extra_ca_file); !ready)
+    impl_->setup_error = ready.error();
 }
 
 Client::~Client() = default;

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "../local_server.hpp"
+#include "../test_certificates.hpp"
 #include "connectors/http/http_client.hpp"
 
 namespace fs = std::filesystem;
@@ -34,40 +35,8 @@ struct Server : relais::test::LocalServer {
   explicit Server(const std::string& args) : LocalServer(kServers + " " + args) {}
 };
 
-void sh(const std::string& command) {
-  INFO(command);
-  REQUIRE(std::system(command.c_str()) == 0);
-}
-
-// A CA, a server certificate it signed for "localhost", and a self-signed one for "localhost";
-// made once per test run.
-struct Certificates {
-  fs::path dir;
-  Certificates() {
-    char name[] = "/tmp/relais-http-XXXXXX";
-    REQUIRE(::mkdtemp(name) != nullptr);
-    dir = name;
-    const std::string d = dir.string();
-    const std::string quiet = " >/dev/null 2>&1";
-    sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=relais-test-ca -keyout " + d +
-       "/ca.key -out " + d + "/ca.pem" + quiet);
-    sh("openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout " + d +
-       "/server.key -out " + d + "/server.csr" + quiet);
-    std::ofstream(dir / "san.ext") << "subjectAltName=DNS:localhost\n";
-    sh("openssl x509 -req -days 2 -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
-       "/ca.key -CAcreateserial -extfile " + d + "/san.ext -out " + d + "/server.pem" + quiet);
-    sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext "
-       "subjectAltName=DNS:localhost -keyout " +
-       d + "/self.key -out " + d + "/self.pem" + quiet);
-  }
-  ~Certificates() { fs::remove_all(dir); }
-  std::string path(const char* name) const { return (dir / name).string(); }
-};
-
-const Certificates& certificates() {
-  static Certificates c;
-  return c;
-}
+using relais::test::certificates;
+using relais::test::sh;
 
 // The SHA-256 of `bytes` in hex, by the sha256sum command.
 std::string sha256_of(const fs::path& dir, const std::string& bytes) {
