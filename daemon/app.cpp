@@ -22,6 +22,7 @@
 #include "daemon/approval_pages.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/http_server.hpp"
+#include "daemon/imap_ingest.hpp"
 #include "daemon/intake.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/policy_from_config.hpp"
@@ -242,6 +243,9 @@ int run_daemon(const Config& cfg) {
     mail_servers.push_back(std::move(server));
   }
 
+  ImapIngest imap(services, intake, io.get_executor());
+  imap.start();
+
   asio::co_spawn(io, dispatcher.run(), [](std::exception_ptr ep) {
     if (ep)
       spdlog::critical("dispatcher stopped unexpectedly");
@@ -303,11 +307,13 @@ int run_daemon(const Config& cfg) {
         [&]() -> asio::awaitable<void> {
           dispatcher.stop();
           retention.stop();
+          imap.stop();
           for (auto& s : mail_servers)
             co_await s->stop();
           co_await http.stop();
           asio::steady_timer t(io);
-          for (int i = 0; i < 320 && (dispatcher.in_flight() > 0 || retention.busy()); ++i) {
+          for (int i = 0;
+               i < 320 && (dispatcher.in_flight() > 0 || retention.busy() || imap.busy()); ++i) {
             t.expires_after(std::chrono::milliseconds(25));
             boost::system::error_code wec;
             co_await t.async_wait(asio::redirect_error(asio::use_awaitable, wec));
@@ -318,9 +324,10 @@ int run_daemon(const Config& cfg) {
   });
 
   sd_notify(0, "READY=1");
-  spdlog::info("relaisd ready config={} state_dir={} http={} smtp={} lmtp={}", cfg.source,
-               state.string(), cfg.http.listen, cfg.mail.smtp_listen,
-               cfg.mail.lmtp_listen.empty() ? "off" : cfg.mail.lmtp_listen);
+  spdlog::info("relaisd ready config={} state_dir={} http={} smtp={} lmtp={} imap_accounts={}",
+               cfg.source, state.string(), cfg.http.listen, cfg.mail.smtp_listen,
+               cfg.mail.lmtp_listen.empty() ? "off" : cfg.mail.lmtp_listen,
+               cfg.mail.imap_accounts.size());
   io.run();
   pool.join();
   writer->stop();

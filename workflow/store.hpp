@@ -227,6 +227,15 @@ class Store {
   void insert_quarantine(const QuarantineRow& q);
   std::vector<QuarantineRow> list_quarantine();
 
+  // ---- IMAP mailboxes read (store_imap.cpp): the last UID stored, under a UIDVALIDITY
+  struct ImapPosition {
+    std::uint32_t uid_validity = 0;
+    std::uint32_t last_uid = 0;
+  };
+  std::optional<ImapPosition> imap_position(std::string_view account, std::string_view mailbox);
+  void set_imap_position(std::string_view account, std::string_view mailbox, ImapPosition p,
+                         TimePoint at);
+
   // ---- takedown form rate limit (store_forms.cpp); key: an opaque string, e.g. a hash
   int count_form_hits(std::string_view key, TimePoint since);  // hits at or after `since`
   void add_form_hit(std::string_view key, TimePoint at);

@@ -637,6 +637,12 @@ asio::awaitable<Result<IdleEnd>> ImapSession::idle(std::chrono::milliseconds at_
   co_return news ? IdleEnd::new_mail : IdleEnd::timed_out;
 }
 
+void ImapSession::close() {
+  boost::system::error_code ignored;
+  c_->tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  c_->tcp.socket().close(ignored);
+}
+
 asio::awaitable<void> ImapSession::logout() {
   auto a = co_await c_->command("LOGOUT");
   (void)a;

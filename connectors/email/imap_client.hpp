@@ -79,6 +79,8 @@ class ImapSession {
   // has no IDLE, a NOOP after waiting `at_most` instead.
   boost::asio::awaitable<Result<IdleEnd>> idle(std::chrono::milliseconds at_most);
   boost::asio::awaitable<void> logout();
+  // Closes the connection at once: a pending command or IDLE ends with an error.
+  void close();
 
   struct Connection;
 

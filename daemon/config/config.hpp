@@ -47,6 +47,9 @@ struct MailConfig {
   int max_recipients = 0;
   std::string smtp_listen;  // host:port, empty = off
   std::string lmtp_listen;  // host:port or unix:/path, empty = off
+  // [mail.imap] (one account, named "imap") or [mail.imap.NAME]; type "imap", settings as
+  // config_keys::imap_account_type() lists them.
+  std::vector<ChannelConfig> imap_accounts;
 };
 
 // [mail.relay]: an empty host means mail goes to the Maildir <state_dir>/outbox.

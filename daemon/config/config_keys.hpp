@@ -68,6 +68,8 @@ const std::vector<KeySpec>& keys();
 const std::vector<ChannelType>& channel_types();
 const KeySpec* find_key(std::string_view path);
 const ChannelType* find_channel_type(std::string_view name);
+// The keys of an IMAP account: [mail.imap], or [mail.imap.NAME] for several.
+const ChannelType& imap_account_type();
 
 // The sections (tables) that hold keys: "general", "mail", "mail.relay", ...
 std::vector<std::string> sections();

@@ -96,6 +96,8 @@ class Loader {
       lines_[path] = line;
       if (path == "channels") {
         load_channels(node, line);
+      } else if (path == "mail.imap") {
+        load_imap_accounts(node, line);
       } else if (const KeySpec* spec = find_key(path)) {
         auto value = read_value(*spec, node);
         if (auto* bad = std::get_if<BadValue>(&value)) {
@@ -191,30 +193,95 @@ class Loader {
                           guess ? fmt::format(", did you mean \"{}\"?", *guess) : "", known));
       return;
     }
-    ChannelConfig channel{name, type_text, {}};
-    for (auto&& [key, value] : *table) {
+    channels_.push_back(load_typed_table(path, name, *type, *table, line));
+  }
+
+  // [mail.imap] holding keys is one account; holding only tables, one account per table.
+  void load_imap_accounts(const toml::node& node, int line) {
+    const auto* table = node.as_table();
+    if (table == nullptr) {
+      problem("mail.imap", line,
+              fmt::format("must be a table ([mail.imap]), not {}", describe_toml_type(node)));
+      return;
+    }
+    const bool one = std::any_of(table->begin(), table->end(),
+                                 [](const auto& entry) { return !entry.second.is_table(); });
+    if (one) {
+      imap_accounts_.push_back(
+          load_typed_table("mail.imap", "imap", imap_account_type(), *table, line));
+      check_imap_account("mail.imap", imap_accounts_.back(), line);
+      return;
+    }
+    for (auto&& [key, account] : *table) {
+      const std::string name(key.str());
+      const std::string path = "mail.imap." + name;
+      imap_accounts_.push_back(load_typed_table(path, name, imap_account_type(),
+                                                *account.as_table(), line_of(key, account)));
+      check_imap_account(path, imap_accounts_.back(), line_of(key, account));
+    }
+  }
+
+  // A password or the three OAuth2 keys; clear text only to this machine.
+  void check_imap_account(const std::string& path, const ChannelConfig& a, int line) {
+    auto has = [&](const char* key) {
+      const auto it = a.settings.find(key);
+      return it != a.settings.end() && !it->second.empty();
+    };
+    const bool oauth2 =
+        has("oauth2_refresh_token_file") || has("oauth2_token_url") || has("oauth2_client_id");
+    if (oauth2 &&
+        !(has("oauth2_refresh_token_file") && has("oauth2_token_url") && has("oauth2_client_id"))) {
+      problem(path, line,
+              "XOAUTH2 needs oauth2_token_url, oauth2_client_id and oauth2_refresh_token_file");
+    } else if (oauth2 && has("password_file")) {
+      problem(path, line, "give password_file or the oauth2_* keys, not both");
+    } else if (!oauth2 && !has("password_file")) {
+      problem(path, line,
+              "needs password_file, or oauth2_token_url, oauth2_client_id and "
+              "oauth2_refresh_token_file (Microsoft 365 and Google refuse passwords)");
+    }
+    const auto tls = a.settings.find("tls");
+    const auto host = a.settings.find("host");
+    if (tls != a.settings.end() && tls->second == "none" && host != a.settings.end() &&
+        !checks::is_loopback_host(host->second)) {
+      problem(path + ".tls", line,
+              "tls = \"none\" is only for a server on this machine; use implicit or starttls");
+    }
+  }
+
+  // The keys of one [channels.NAME] or [mail.imap...] table, checked against its type's.
+  ChannelConfig load_typed_table(const std::string& path, const std::string& name,
+                                 const ChannelType& type_spec, const toml::table& table, int line) {
+    const ChannelType* type = &type_spec;
+    ChannelConfig channel{name, std::string(type->name), {}};
+    for (auto&& [key, value] : table) {
       std::string key_name(key.str());
-      if (key_name == "type") {
+      if (key_name == "type" && path.starts_with("channels.")) {
         continue;
       }
       load_channel_key(*type, path, key_name, value, line_of(key, value), channel);
     }
+    const auto* table_ptr = &table;
     for (const auto& spec : type->keys) {
-      if (channel.settings.contains(std::string(spec.path)) || table->contains(spec.path)) {
+      if (channel.settings.contains(std::string(spec.path)) || table_ptr->contains(spec.path)) {
         continue;
       }
       if (spec.path.ends_with("_file") &&
-          table->contains(spec.path.substr(0, spec.path.size() - 5))) {
+          table_ptr->contains(spec.path.substr(0, spec.path.size() - 5))) {
         continue;  // written inline: already reported as such
       }
       if (spec.required) {
-        problem(path, line,
-                fmt::format("a {} channel needs {} ({})", type->name, spec.path, spec.help));
+        problem(path, line, fmt::format("{} needs {} ({})", kind_of(*type), spec.path, spec.help));
       } else {
         channel.settings[std::string(spec.path)] = value_text(spec.default_value);
       }
     }
-    channels_.push_back(std::move(channel));
+    return channel;
+  }
+
+  static std::string kind_of(const ChannelType& type) {
+    return &type == &imap_account_type() ? std::string("an IMAP account")
+                                         : fmt::format("a {} channel", type.name);
   }
 
   void load_channel_key(const ChannelType& type, const std::string& channel_path,
@@ -243,7 +310,7 @@ class Loader {
       }
       auto guess = checks::closest(name, candidates, typo_distance(name));
       problem(path, line,
-              fmt::format("unknown key for a {} channel{}", type.name,
+              fmt::format("unknown key for {}{}", kind_of(type),
                           guess ? fmt::format(" (did you mean {}?)", *guess) : ""));
       return;
     }
@@ -349,6 +416,7 @@ class Loader {
       }
     }
     config.channels = std::move(channels_);
+    config.mail.imap_accounts = std::move(imap_accounts_);
     config.source = file_;
     return config;
   }
@@ -358,6 +426,7 @@ class Loader {
   std::map<std::string, Value> values_;
   std::map<std::string, int> lines_;
   std::vector<ChannelConfig> channels_;
+  std::vector<ChannelConfig> imap_accounts_;
   std::vector<std::string> channel_names_;
   bool channels_seen_ = false;
 };

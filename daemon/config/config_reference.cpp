@@ -62,6 +62,14 @@ std::string config_reference_markdown() {
     out += row(spec.path, spec);
   }
   out +=
+      "\n### IMAP accounts\n\n"
+      "`[mail.imap]` is one mailbox relais reads; `[mail.imap.NAME]` tables are several (one "
+      "for submissions, one for takedowns...). None: relais reads no mailbox.\n\n";
+  out += header;
+  for (const auto& spec : imap_account_type().keys) {
+    out += row(spec.path, spec);
+  }
+  out +=
       "\n### Channels\n\n"
       "One `[channels.NAME]` table per channel (NAME: a-z, 0-9, `_`, `-`), with a `type`. "
       "Without any `[channels.…]` table, relais has the single channel `site` with the "

@@ -147,6 +147,28 @@ json::object channel_schema() {
                       {"additionalProperties", std::move(channel)}};
 }
 
+// [mail.imap]: one account's keys, or tables of them ([mail.imap.NAME]).
+json::object imap_schema() {
+  const ChannelType& type = imap_account_type();
+  json::object properties;
+  json::array required;
+  for (const auto& spec : type.keys) {
+    properties[spec.path] = key_schema(spec);
+    if (spec.required)
+      required.emplace_back(json::string(spec.path));
+  }
+  json::object account{{"type", "object"},
+                       {"description", json::string(type.help)},
+                       {"properties", std::move(properties)},
+                       {"required", std::move(required)},
+                       {"additionalProperties", false}};
+  json::object several{{"type", "object"},
+                       {"description", "Several accounts: one [mail.imap.NAME] table each."},
+                       {"minProperties", 1},
+                       {"additionalProperties", account}};
+  return json::object{{"oneOf", json::array{account, several}}};
+}
+
 void print(std::string& out, const json::value& v, int indent) {
   const std::string pad(static_cast<std::size_t>(indent + 2), ' ');
   if (v.is_object() && !v.as_object().empty()) {
@@ -189,6 +211,8 @@ std::string generate_config_schema() {
     add_key(root, spec.path, key_schema(spec));
   }
   root["properties"].as_object()["channels"] = channel_schema();
+  root["properties"].as_object()["mail"].as_object()["properties"].as_object()["imap"] =
+      imap_schema();
   std::string out;
   print(out, root, 0);
   return out + "\n";

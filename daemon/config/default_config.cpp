@@ -58,6 +58,21 @@ timeout_seconds = 30     # time-out of each exchange with the relay
 # password_file = "/run/credentials/relais.service/smtp-password"
 # timeout_seconds = 30
 
+# Mail taken from a hosted mailbox (none by default). One account:
+# [mail.imap]
+# host = "imap.example.org"
+# port = 993
+# tls = "implicit"                 # implicit | starttls | none (none only for a loopback host)
+# username = "publications@example.org"
+# password_file = "/run/credentials/relais.service/imap"
+# mailbox = "INBOX"
+# done_mailbox = "relais/traités"  # where each message goes once its request is stored
+# Microsoft 365 or Google (XOAUTH2) instead of password_file:
+# oauth2_token_url = "https://login.microsoftonline.com/TENANT/oauth2/v2.0/token"
+# oauth2_client_id = "00000000-0000-0000-0000-000000000000"
+# oauth2_refresh_token_file = "/var/lib/relais/imap-refresh-token"
+# Several accounts: [mail.imap.submissions], [mail.imap.takedowns]... with the same keys.
+
 [referent]
 address = "referent@example.org"          # approves publications (must differ from the submission address)
 name = "Référent réseaux sociaux"          # display name

@@ -1,0 +1,115 @@
+// [mail.imap] (one account) and [mail.imap.NAME] (several): defaults filled in, a password or
+// the three OAuth2 keys, clear text only to this machine, and the usual typo hints.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+
+#include "daemon/config/config.hpp"
+
+using namespace relais::daemon;
+
+namespace {
+
+std::vector<ConfigProblem> problems_of(const std::string& text) {
+  auto result = load_config_string(text, "relais.toml");
+  REQUIRE_MESSAGE(std::holds_alternative<std::vector<ConfigProblem>>(result),
+                  "expected problems for:\n"
+                      << text);
+  return std::get<std::vector<ConfigProblem>>(std::move(result));
+}
+
+Config must_load(const std::string& text) {
+  auto result = load_config_string(text, "relais.toml");
+  if (auto* problems = std::get_if<std::vector<ConfigProblem>>(&result)) {
+    for (const auto& p : *problems)
+      MESSAGE(format_problem(p));
+    FAIL("configuration did not load");
+  }
+  return std::get<Config>(std::move(result));
+}
+
+struct Secret {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("relais-imap-secret-" + std::to_string(::getpid()));
+  Secret() { std::ofstream(path) << "secret\n"; }
+  ~Secret() { std::filesystem::remove(path); }
+};
+
+}  // namespace
+
+TEST_CASE("imap config: none by default; one account with its defaults") {
+  CHECK(must_load("").mail.imap_accounts.empty());
+  Secret secret;
+  const auto c = must_load(
+      "[mail.imap]\nhost = \"imap.example.org\"\n"
+      "username = \"publications@example.org\"\npassword_file = \"" +
+      secret.path.string() + "\"\n");
+  REQUIRE(c.mail.imap_accounts.size() == 1);
+  const auto& a = c.mail.imap_accounts[0];
+  CHECK(a.name == "imap");
+  CHECK(a.settings.at("port") == "993");
+  CHECK(a.settings.at("tls") == "implicit");
+  CHECK(a.settings.at("mailbox") == "INBOX");
+  CHECK(a.settings.at("done_mailbox") == "relais/traités");
+  CHECK(a.settings.at("idle_minutes") == "25");
+}
+
+TEST_CASE("imap config: several accounts, one per [mail.imap.NAME]") {
+  Secret secret;
+  const std::string auth =
+      "username = \"u@example.org\"\npassword_file = \"" + secret.path.string() + "\"\n";
+  const auto c = must_load("[mail.imap.submissions]\nhost = \"imap.example.org\"\n" + auth +
+                           "[mail.imap.takedowns]\nhost = \"127.0.0.1\"\nport = 1143\n"
+                           "tls = \"none\"\nmailbox = \"Droit à l'image\"\n" +
+                           auth);
+  REQUIRE(c.mail.imap_accounts.size() == 2);
+  CHECK(c.mail.imap_accounts[0].name == "submissions");
+  CHECK(c.mail.imap_accounts[1].name == "takedowns");
+  CHECK(c.mail.imap_accounts[1].settings.at("mailbox") == "Droit à l'image");
+}
+
+TEST_CASE("imap config: each mistake named where it is") {
+  Secret secret;
+  const std::string password = "password_file = \"" + secret.path.string() + "\"\n";
+  struct Case {
+    std::string text;
+    std::string key;
+    std::string says;
+  };
+  for (const auto& k : std::vector<Case>{
+           {"[mail.imap]\nusername = \"u\"\n" + password, "mail.imap", "needs host"},
+           {"[mail.imap]\nhost = \"h.example.org\"\nusername = \"u\"\n", "mail.imap",
+            "needs password_file, or oauth2_token_url"},
+           {"[mail.imap]\nhost = \"h.example.org\"\nusername = \"u\"\n" + password +
+                "oauth2_client_id = \"x\"\n",
+            "mail.imap", "XOAUTH2 needs"},
+           {"[mail.imap]\nhost = \"h.example.org\"\nusername = \"u\"\n" + password +
+                "tls = \"none\"\n",
+            "mail.imap.tls", "only for a server on this machine"},
+           {"[mail.imap]\nhost = \"h.example.org\"\nusername = \"u\"\n" + password +
+                "tls = \"ssl\"\n",
+            "mail.imap.tls", "implicit"},
+           {"[mail.imap]\nhost = \"h.example.org\"\nusername = \"u\"\n" + password +
+                "mailbx = \"INBOX\"\n",
+            "mail.imap.mailbx", "did you mean mailbox?"},
+           {"[mail.imap]\nhost = \"h.example.org\"\nusername = \"u\"\npassword = \"x\"\n",
+            "mail.imap.password", "must be read from a file"},
+           {"[mail.imap]\nhost = \"h.example.org\"\nusername = \"u\"\n" + password +
+                "idle_minutes = 30\n",
+            "mail.imap.idle_minutes", "29"},
+           {"[mail.imap.a]\nhost = \"h.example.org\"\nusername = \"u\"\n"
+            "password_file = \"/nonexistent/imap-password\"\n",
+            "mail.imap.a.password_file", ""},
+       }) {
+    CAPTURE(k.text);
+    const auto problems = problems_of(k.text);
+    bool found = false;
+    for (const auto& p : problems) {
+      MESSAGE(format_problem(p));
+      found = found || (p.key == k.key && p.message.find(k.says) != std::string::npos);
+    }
+    CHECK(found);
+  }
+}
