@@ -178,6 +178,7 @@ asio::awaitable<Result<void>> ImapIngest::session(Account& a) {
         email::Envelope envelope;
         envelope.recipients = {a.address};
         envelope.remote = "imap:" + account;
+        envelope.sender_in_headers = true;
         ++delivering_;
         const auto reply =
             co_await intake_.deliver(std::move(envelope), std::move(*message->bytes));

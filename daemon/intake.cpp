@@ -117,6 +117,8 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
     co_return email::Reply{451, "4.3.0 Temporary local problem, please try again later"};
   }
 
+  if (env.sender_in_headers && p.mail)
+    env.mail_from = p.mail->return_path.value_or(p.mail->from_address);
   const auto& cfg = s_.config;
   std::optional<email::Reply> outcome;
   try {

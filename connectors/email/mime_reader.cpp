@@ -344,6 +344,16 @@ void read_headers(GMimeMessage* msg, ParsedMail& m) {
     const std::string name = lower(g_mime_header_get_name(h));
     if (name.starts_with("list-")) {
       m.has_list_headers = true;
+    } else if (name == "return-path" && !m.return_path) {
+      const char* raw = g_mime_header_get_raw_value(h);
+      std::string path = raw == nullptr ? std::string() : unfold(raw);
+      const auto open = path.find('<');
+      const auto close = path.find('>', open == std::string::npos ? 0 : open);
+      if (open != std::string::npos && close != std::string::npos)
+        path = path.substr(open + 1, close - open - 1);
+      path.erase(0, path.find_first_not_of(" \t"));
+      path.erase(path.find_last_not_of(" \t\r\n") + 1);
+      m.return_path = lower(path);
     } else if (name == "authentication-results") {
       const char* raw = g_mime_header_get_raw_value(h);
       m.authentication_results.push_back(raw == nullptr ? std::string() : unfold(raw));

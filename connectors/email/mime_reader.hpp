@@ -3,6 +3,7 @@
 // all or exceeds the nesting/part limits; damaged or truncated mail parses as far as it goes.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,9 @@ struct ParsedMail {
   std::string precedence;                           // lowercase
   bool has_list_headers = false;                    // any List-* header
   std::vector<std::string> authentication_results;  // raw header values
+  // Return-Path as the delivering MTA wrote it: nullopt when absent, "" for the null sender
+  // "<>", else the lowercase addr-spec.
+  std::optional<std::string> return_path;
   std::vector<Attachment> attachments;  // every non-body leaf part with a body (images, pdf, ...)
 };
 

@@ -20,6 +20,9 @@ struct Envelope {
   std::vector<std::string> recipients;  // lowercase addr-specs, accepted ones only
   std::string remote;
   bool lmtp = false;
+  // No SMTP envelope (a message read from an IMAP mailbox): the sender is the Return-Path the
+  // delivering server wrote, or else the From address.
+  bool sender_in_headers = false;
 };
 
 struct Reply {

@@ -160,7 +160,7 @@ class Relais:
     """One relaisd process over one state directory; restartable on the same state."""
 
     def __init__(self, workdir=None, mail=None, workflow=None, general=None, security=None,
-                 checks=None, channels=None):
+                 checks=None, channels=None, sections=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="relais-e2e-")
         self.state_dir = os.path.join(self.dir, "var")
         self.http_port = free_port()
@@ -170,6 +170,7 @@ class Relais:
         self.log_path = os.path.join(self.dir, "relaisd.log")
         self.proc = None
         self.starts = 0
+        self.sections = sections or {}  # more tables: {"mail.imap": {...}}
         self._write_config(mail or {}, workflow or {}, general or {}, security or {}, checks or {},
                            channels or {})
 
@@ -242,6 +243,7 @@ class Relais:
                  "public_url": ""},
             )
             + "".join(section("channels." + name, values) for name, values in channels.items())
+            + "".join(section(name, values) for name, values in self.sections.items())
         )
         with open(self.config_path, "w", encoding="utf-8") as f:
             f.write(text)
