@@ -5,85 +5,13 @@ down is read at start; Dovecot stopped and started again under relaisd is reconn
 message whose move fails is stored once however often it is read; kill -9 during a burst loses
 and doubles nothing."""
 
-import email.policy
-import imaplib
-import os
-import signal
-import socket
-import subprocess
-import tempfile
 import time
 import unittest
 
 import harness
 from harness import RelaisTestCase
 
-USER = "publications@example.org"
-PASSWORD = "secret"
-DONE = "relais/trait&AOk-s"  # "relais/traités" as IMAP names it
-
-
-class Dovecot:
-    """A Dovecot for one test; stop() and start() again keep its mailboxes and port."""
-
-    def __init__(self, flags=()):
-        self.dir = tempfile.mkdtemp(prefix="relais-e2e-dovecot-")
-        self.flags = list(flags)
-        self.port = 0
-        self.proc = None
-        self.start()
-
-    def start(self):
-        script = os.path.join(harness.SOURCE_DIR, "tests", "connectors", "email", "dovecot_server.py")
-        args = ["python3", script, self.dir] + (["--port", str(self.port)] if self.port else []) + self.flags
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, start_new_session=True)
-        line = self.proc.stdout.readline().decode().split()
-        self.port = int(line[1])
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 1).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("Dovecot did not start: " + self.log())
-                time.sleep(0.05)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-    def log(self):
-        try:
-            with open(os.path.join(self.dir, "dovecot.log"), errors="replace") as f:
-                return f.read()[-3000:]
-        except OSError:
-            return ""
-
-    def session(self):
-        m = imaplib.IMAP4("127.0.0.1", self.port)
-        m.login(USER, PASSWORD)
-        return m
-
-    def append(self, msg):
-        m = self.session()
-        typ, _ = m.append("INBOX", None, None, msg.as_bytes(policy=email.policy.SMTP))
-        assert typ == "OK"
-        m.logout()
-
-    def count(self, mailbox):
-        m = self.session()
-        typ, data = m.select('"%s"' % mailbox)
-        m.logout()
-        return int(data[0]) if typ == "OK" else -1
-
-
-def account(dovecot, password_file, **extra):
-    values = {"host": "127.0.0.1", "port": dovecot.port, "tls": "none", "username": USER,
-              "password_file": password_file}
-    values.update(extra)
-    return values
+from dovecot import DONE, Dovecot, imap_section
 
 
 class ImapTestCase(RelaisTestCase):
@@ -92,11 +20,8 @@ class ImapTestCase(RelaisTestCase):
 
     def setUp(self):
         self.dovecot = Dovecot(self.dovecot_flags)
-        secret = os.path.join(self.dovecot.dir, "imap-password")
-        with open(secret, "w") as f:
-            f.write(PASSWORD + "\n")
-        self.relais = harness.Relais(sections={"mail.imap": account(
-            self.dovecot, secret, done_mailbox=self.done_mailbox, poll_seconds=5)})
+        self.relais = harness.Relais(sections=imap_section(
+            self.dovecot, done_mailbox=self.done_mailbox, poll_seconds=5))
         self.relais.start()
         self.wait_log("imap account=imap connected")
 
