@@ -198,6 +198,18 @@ Result<void> SmtpServer::listen(const std::string& address) {
     if (ec) {
       return listen_error(address, ec.message());
     }
+    // The MTA connects as another user (postfix): anyone may write to the socket, and who may
+    // reach it is decided by the directory it is in (README, "Receiving mail from Postfix").
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                           std::filesystem::perms::owner_write |
+                                           std::filesystem::perms::group_read |
+                                           std::filesystem::perms::group_write |
+                                           std::filesystem::perms::others_read |
+                                           std::filesystem::perms::others_write,
+                                 fec);
+    if (fec) {
+      return listen_error(address, "the socket's permissions cannot be set: " + fec.message());
+    }
     st.unix_acceptors.push_back(std::move(acceptor));
     st.unix_paths.push_back(path);
     st.spawn_accept_loop(st.unix_acceptors.back(), address);
