@@ -20,6 +20,7 @@ namespace {
 
 constexpr auto kFirstRetry = std::chrono::seconds(1);
 constexpr auto kLongestRetry = std::chrono::minutes(5);
+constexpr int kMaxAttempts = 5;
 
 std::string setting(const ChannelConfig& c, const char* key) {
   const auto it = c.settings.find(key);
@@ -57,6 +58,9 @@ struct ImapIngest::Account {
   std::chrono::seconds poll_every{60};
   email::ImapSession* session = nullptr;  // the open one, for stop()
   asio::steady_timer pause;
+  std::uint32_t current_uid = 0;  // the message being handled, 0 between messages
+  std::uint32_t failing_uid = 0;  // the message the last sessions failed on
+  int failures = 0;               // how many sessions in a row failed on it
 
   Account(const ChannelConfig& c, asio::any_io_executor ex) : config(c), pause(ex) {}
 };
@@ -68,7 +72,7 @@ ImapIngest::~ImapIngest() = default;
 
 void ImapIngest::start() {
   for (const auto& c : s_.config.mail.imap_accounts) {
-    auto a = std::make_unique<Account>(c, ex_);
+    auto a = std::make_shared<Account>(c, ex_);
     a->options.host = setting(c, "host");
     a->options.port = static_cast<std::uint16_t>(number(c, "port", 993));
     a->options.tls = tls_of(setting(c, "tls"));
@@ -80,9 +84,10 @@ void ImapIngest::start() {
     a->address = user.find('@') != std::string::npos ? user : s_.config.mail.submission_address;
     a->idle_for = std::chrono::minutes(number(c, "idle_minutes", 25));
     a->poll_every = std::chrono::seconds(number(c, "poll_seconds", 60));
-    Account& account = *a;
-    accounts_.push_back(std::move(a));
-    asio::co_spawn(ex_, run(account), [name = c.name](std::exception_ptr ep) {
+    accounts_.push_back(a);
+    ++running_;
+    asio::co_spawn(ex_, run(std::move(a)), [this, name = c.name](std::exception_ptr ep) {
+      --running_;
       if (ep)
         spdlog::critical("imap account={} stopped unexpectedly", name);
     });
@@ -98,13 +103,24 @@ void ImapIngest::stop() {
   }
 }
 
-asio::awaitable<void> ImapIngest::run(Account& a) {
+asio::awaitable<void> ImapIngest::run(std::shared_ptr<Account> account) {
+  Account& a = *account;
   auto wait = std::chrono::duration_cast<std::chrono::seconds>(kFirstRetry);
   while (!stopping_) {
     const auto began = std::chrono::steady_clock::now();
-    auto ended = co_await session(a);
+    Result<void> ended = transient("not run");
+    try {
+      a.current_uid = 0;
+      ended = co_await session(a);
+    } catch (const std::exception& e) {  // the store busy or full: a session like another
+      ended = transient(fmt::format("storing failed: {}", e.what()));
+    }
     if (stopping_ || ended)
       break;
+    if (a.current_uid != 0) {
+      a.failures = a.current_uid == a.failing_uid ? a.failures + 1 : 1;
+      a.failing_uid = a.current_uid;
+    }
     // A session that worked a while before failing starts the backoff again from 1 s.
     if (std::chrono::steady_clock::now() - began > std::chrono::minutes(1))
       wait = std::chrono::duration_cast<std::chrono::seconds>(kFirstRetry);
@@ -158,6 +174,16 @@ asio::awaitable<Result<void>> ImapIngest::session(Account& a) {
     spdlog::warn("imap account={} mailbox renumbered uidvalidity={} was={}: reading it all again",
                  account, box->uid_validity, known->uid_validity);
   }
+  // Every message up to `uid` is handled: it is not read again.
+  auto record = [&](std::uint32_t uid) -> asio::awaitable<void> {
+    auto job1 = [&, uid, validity = box->uid_validity](workflow::Store& store) {
+      store.set_imap_position(
+          account, mailbox, {validity, uid},
+          std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now()));
+    };
+    co_await s_.writer.run(job1);
+    last = uid;
+  };
   spdlog::info("imap account={} connected host={} mailbox=\"{}\" exists={} last_uid={} idle={}",
                account, a.options.host, mailbox, box->exists, last, session.has_capability("IDLE"));
   for (;;) {
@@ -167,6 +193,17 @@ asio::awaitable<Result<void>> ImapIngest::session(Account& a) {
     for (const std::uint32_t uid : *uids) {
       if (stopping_)
         co_return transient("stopping");
+      a.current_uid = uid;
+      if (uid == a.failing_uid && a.failures >= kMaxAttempts) {
+        spdlog::error(
+            "imap account={} uid={} failed {} times: flagged and left in the mailbox "
+            "for a person",
+            account, uid, a.failures);
+        if (auto flagged = co_await session.flag(uid); !flagged)
+          co_return flagged.error();
+        co_await record(uid);
+        continue;
+      }
       auto message = co_await session.fetch(uid);
       if (!message)
         co_return message.error();
@@ -187,18 +224,22 @@ asio::awaitable<Result<void>> ImapIngest::session(Account& a) {
           co_return transient(fmt::format("the message {} could not be stored: {} {}", uid,
                                           reply.code, reply.text));
         }
-        if (auto moved = co_await session.move(uid, a.done_mailbox); !moved)
+        auto moved = co_await session.move(uid, a.done_mailbox);
+        if (!moved && moved.error().kind != ErrorKind::permanent)
           co_return moved.error();
+        if (!moved) {
+          // The folder cannot be made or written (a name the server refuses): the message is
+          // stored, so it is flagged where it is rather than read again and again.
+          spdlog::error("imap account={} uid={} cannot be moved, flagged instead error=\"{}\"",
+                        account, uid, moved.error().message);
+          if (auto flagged = co_await session.flag(uid); !flagged)
+            co_return flagged.error();
+        }
         spdlog::info("imap account={} uid={} stored reply=\"{}\"", account, uid, reply.text);
       }
-      auto job1 = [&, uid, validity = box->uid_validity](workflow::Store& store) {
-        store.set_imap_position(
-            account, mailbox, {validity, uid},
-            std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now()));
-      };
-      co_await s_.writer.run(job1);
-      last = uid;
+      co_await record(uid);
     }
+    a.current_uid = 0;
     if (stopping_)
       co_return transient("stopping");
     const auto wait = session.has_capability("IDLE")

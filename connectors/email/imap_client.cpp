@@ -30,7 +30,8 @@ using imap::Response;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxLine = 1024 * 1024;
+// A SEARCH answer for a mailbox of a million messages fits.
+constexpr std::size_t kMaxLine = 8 * 1024 * 1024;
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -47,12 +48,17 @@ struct ImapSession::Connection {
   beast::tcp_stream tcp;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream&>> tls;
   std::string pending;  // bytes read and not yet consumed
+  // Each read gets this long (a large message is read in many reads, each bounded).
+  std::chrono::milliseconds read_timeout;
+  asio::steady_timer poll_wait;  // the wait of idle() on a server without IDLE; close() ends it
+  bool closed = false;
   std::vector<std::string> capabilities;
   int next_tag = 0;
   bool new_mail = false;  // an EXISTS came since the last idle()
   std::uint32_t exists = 0;
 
-  Connection(asio::any_io_executor ex, ImapOptions o) : options(std::move(o)), tcp(ex) {}
+  Connection(asio::any_io_executor ex, ImapOptions o)
+      : options(std::move(o)), tcp(ex), read_timeout(options.command_timeout), poll_wait(ex) {}
 
   std::string host_name() const {
     std::string h = options.host;
@@ -78,6 +84,7 @@ struct ImapSession::Connection {
     char chunk[16 * 1024];
     std::size_t n = 0;
     boost::system::error_code ec;
+    tcp.expires_after(read_timeout);
     if (tls)
       std::tie(ec, n) = co_await tls->async_read_some(asio::buffer(chunk), kTuple);
     else
@@ -196,8 +203,9 @@ struct ImapSession::Connection {
         continue;
       }
       if (upper(r->line.substr(0, 5)) == "* BYE") {
-        Result<Answer> failed = transient(fmt::format("The IMAP server {} closed the session: {}",
-                                                      options.host, r->line.substr(6)));
+        Result<Answer> failed =
+            transient(fmt::format("The IMAP server {} closed the session: {}", options.host,
+                                  r->line.substr(std::min<std::size_t>(6, r->line.size()))));
         co_return failed;
       }
       a.untagged.push_back(std::move(*r));
@@ -248,14 +256,11 @@ struct ImapSession::Connection {
   }
 };
 
-ImapSession::ImapSession(std::unique_ptr<Connection> c) : c_(std::move(c)) {}
+ImapSession::ImapSession(std::shared_ptr<Connection> c) : c_(std::move(c)) {}
 
 ImapSession::~ImapSession() {
-  if (!c_)
-    return;
-  c_->tls.reset();
-  boost::system::error_code ignored;
-  c_->tcp.socket().close(ignored);
+  if (c_)
+    close();
 }
 
 asio::awaitable<Result<std::unique_ptr<ImapSession>>> ImapSession::open(asio::any_io_executor ex,
@@ -268,7 +273,7 @@ asio::awaitable<Result<std::unique_ptr<ImapSession>>> ImapSession::open(asio::an
         options.host));
     co_return refused;
   }
-  auto c = std::make_unique<Connection>(ex, std::move(options));
+  auto c = std::make_shared<Connection>(ex, std::move(options));
   if (auto ready = http::configure_client_tls(c->tls_context, c->options.extra_ca_file); !ready) {
     Opened failed = ready.error();
     co_return failed;
@@ -511,7 +516,9 @@ asio::awaitable<Result<ImapMessage>> ImapSession::fetch(std::uint32_t uid) {
   m.size = *head->size;
   if (m.size > c_->options.max_message_bytes)
     co_return m;
-  auto whole = co_await c_->command(fmt::format("UID FETCH {} (UID BODY.PEEK[])", uid));
+  // At most one byte over the limit: Exchange's RFC822.SIZE may be an estimate.
+  auto whole = co_await c_->command(
+      fmt::format("UID FETCH {} (UID BODY.PEEK[]<0.{}>)", uid, c_->options.max_message_bytes + 1));
   if (!whole)
     co_return whole.error();
   if (whole->status.kind != "OK")
@@ -520,6 +527,10 @@ asio::awaitable<Result<ImapMessage>> ImapSession::fetch(std::uint32_t uid) {
   if (!body || !body->body)
     co_return transient(
         fmt::format("The IMAP server {} no longer has the message {}.", c_->options.host, uid));
+  if (body->body->size() > c_->options.max_message_bytes) {
+    m.size = body->body->size();
+    co_return m;
+  }
   m.bytes = std::move(*body->body);
   co_return m;
 }
@@ -528,15 +539,8 @@ asio::awaitable<Result<void>> ImapSession::move(std::uint32_t uid, std::string m
   const std::string target = imap::mailbox_argument(mailbox);
   const bool can_move = has_capability("MOVE");
   const bool can_copy = !can_move && has_capability("UIDPLUS");
-  if (!can_move && !can_copy) {
-    auto a =
-        co_await c_->command(fmt::format("UID STORE {} +FLAGS.SILENT (\\Flagged \\Seen)", uid));
-    if (!a)
-      co_return a.error();
-    if (a->status.kind != "OK")
-      co_return c_->refused(*a, "to flag a message");
-    co_return Result<void>{};
-  }
+  if (!can_move && !can_copy)
+    co_return co_await flag(uid);
   const std::string verb = can_move ? "MOVE" : "COPY";
   auto a = co_await c_->command(fmt::format("UID {} {} {}", verb, uid, target));
   if (!a)
@@ -563,6 +567,15 @@ asio::awaitable<Result<void>> ImapSession::move(std::uint32_t uid, std::string m
   co_return Result<void>{};
 }
 
+asio::awaitable<Result<void>> ImapSession::flag(std::uint32_t uid) {
+  auto a = co_await c_->command(fmt::format("UID STORE {} +FLAGS.SILENT (\\Flagged \\Seen)", uid));
+  if (!a)
+    co_return a.error();
+  if (a->status.kind != "OK")
+    co_return c_->refused(*a, "to flag a message");
+  co_return Result<void>{};
+}
+
 asio::awaitable<Result<IdleEnd>> ImapSession::idle(std::chrono::milliseconds at_most) {
   if (c_->new_mail) {
     c_->new_mail = false;
@@ -570,8 +583,10 @@ asio::awaitable<Result<IdleEnd>> ImapSession::idle(std::chrono::milliseconds at_
   }
   auto ex = co_await asio::this_coro::executor;
   if (!has_capability("IDLE")) {
-    asio::steady_timer wait(ex, at_most);
-    co_await wait.async_wait(kTuple);
+    c_->poll_wait.expires_after(at_most);
+    co_await c_->poll_wait.async_wait(kTuple);
+    if (c_->closed)
+      co_return transient("The IMAP session was closed.");
     auto a = co_await c_->command("NOOP");
     if (!a)
       co_return a.error();
@@ -580,10 +595,15 @@ asio::awaitable<Result<IdleEnd>> ImapSession::idle(std::chrono::milliseconds at_
     co_return news ? IdleEnd::new_mail : IdleEnd::timed_out;
   }
   const std::string tag = fmt::format("R{}", ++c_->next_tag);
-  // The reads below wait the whole IDLE; the stream's deadline is set once for all of them.
-  c_->tcp.expires_after(at_most + c_->options.command_timeout);
+  c_->tcp.expires_after(c_->options.command_timeout);
   if (auto sent = co_await c_->write(tag + " IDLE\r\n"); !sent)
     co_return sent.error();
+  // The reads below may wait the whole IDLE.
+  c_->read_timeout = at_most + c_->options.command_timeout;
+  struct Restore {
+    Connection& c;
+    ~Restore() { c.read_timeout = c.options.command_timeout; }
+  } restore{*c_};
   // "DONE" is written either when news comes or by this timer; the read stays pending
   // meanwhile (a TLS stream allows one read and one write at once).
   struct Shared {
@@ -592,12 +612,12 @@ asio::awaitable<Result<IdleEnd>> ImapSession::idle(std::chrono::milliseconds at_
   auto shared = std::make_shared<Shared>();
   asio::steady_timer timer(ex, at_most);
   static const std::string kDone = "DONE\r\n";
-  Connection* c = c_.get();
+  std::shared_ptr<Connection> c = c_;
   timer.async_wait([shared, c](boost::system::error_code ec) {
-    if (ec || shared->done_sent)
+    if (ec || shared->done_sent || c->closed)
       return;
     shared->done_sent = true;
-    auto written = [shared](boost::system::error_code, std::size_t) {};
+    auto written = [shared, c](boost::system::error_code, std::size_t) {};
     if (c->tls)
       asio::async_write(*c->tls, asio::buffer(kDone), written);
     else
@@ -618,7 +638,8 @@ asio::awaitable<Result<IdleEnd>> ImapSession::idle(std::chrono::milliseconds at_
     }
     if (r->continuation()) {
       idling = true;
-      continue;
+      if (!c_->new_mail)
+        continue;
     }
     if (upper(r->line.substr(0, 5)) == "* BYE") {
       timer.cancel();
@@ -638,6 +659,8 @@ asio::awaitable<Result<IdleEnd>> ImapSession::idle(std::chrono::milliseconds at_
 }
 
 void ImapSession::close() {
+  c_->closed = true;
+  c_->poll_wait.cancel();
   boost::system::error_code ignored;
   c_->tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
   c_->tcp.socket().close(ignored);

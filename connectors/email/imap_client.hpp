@@ -46,8 +46,8 @@ struct SelectedMailbox {
 
 struct ImapMessage {
   std::uint32_t uid = 0;
-  std::uint64_t size = 0;
-  std::optional<std::string> bytes;  // nullopt when larger than max_message_bytes (not fetched)
+  std::uint64_t size = 0;            // as the server says (Exchange may only estimate it)
+  std::optional<std::string> bytes;  // nullopt when larger than max_message_bytes (not kept)
 };
 
 enum class IdleEnd { new_mail, timed_out };
@@ -75,6 +75,8 @@ class ImapSession {
   // Moves the message out of the selected mailbox: MOVE; else COPY, \Deleted and UID
   // EXPUNGE (UIDPLUS); else, where the message cannot leave, flags it \Flagged and \Seen.
   boost::asio::awaitable<Result<void>> move(std::uint32_t uid, std::string mailbox);
+  // Marks the message \Flagged and \Seen, where it stays.
+  boost::asio::awaitable<Result<void>> flag(std::uint32_t uid);
   // IDLE until the server tells of new mail or `at_most` passes (then DONE). Where the server
   // has no IDLE, a NOOP after waiting `at_most` instead.
   boost::asio::awaitable<Result<IdleEnd>> idle(std::chrono::milliseconds at_most);
@@ -85,8 +87,9 @@ class ImapSession {
   struct Connection;
 
  private:
-  explicit ImapSession(std::unique_ptr<Connection> c);
-  std::unique_ptr<Connection> c_;
+  explicit ImapSession(std::shared_ptr<Connection> c);
+  // Shared with the IDLE timer's handler, which may run after the session is gone.
+  std::shared_ptr<Connection> c_;
 };
 
 // The XOAUTH2 initial response (Google's and Microsoft's SASL mechanism), base64-encoded:

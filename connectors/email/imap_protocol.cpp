@@ -274,7 +274,7 @@ std::optional<Fetched> fetch_result(const Response& response) {
       f.uid = number<std::uint32_t>(*value);
     } else if (*name == "RFC822.SIZE") {
       f.size = number<std::uint64_t>(*value);
-    } else if (*name == "BODY[]" || *name == "RFC822") {
+    } else if (name->starts_with("BODY[]") || *name == "RFC822") {  // BODY[]<0> when partial
       f.body = std::move(*value);
     } else if (*name == "FLAGS") {
       std::string_view flags = *value;

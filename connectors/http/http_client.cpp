@@ -293,13 +293,26 @@ asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_st
   }
   x.sent = true;
   beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(x.options.max_response_bytes);
-  parser.header_limit(64 * 1024);
-  if (x.request.method == "HEAD")
-    parser.skip(true);
-  tcp.expires_after(x.options.read_timeout);
-  auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+  std::optional<bhttp::response_parser<bhttp::string_body>> parsing;
+  beast::error_code rec;
+  bool answered_interim = false;
+  // 1xx answers (100 Continue, 103 Early Hints) come before the real one: read past them, or
+  // the real answer would be left on the kept connection for the next call.
+  for (;;) {
+    parsing.emplace();
+    parsing->body_limit(x.options.max_response_bytes);
+    parsing->header_limit(64 * 1024);
+    if (x.request.method == "HEAD")
+      parsing->skip(true);
+    tcp.expires_after(x.options.read_timeout);
+    auto [ec, read] = co_await bhttp::async_read(stream, buffer, *parsing, kTuple);
+    rec = ec;
+    const unsigned status = ec ? 0 : parsing->get().result_int();
+    if (ec || status < 100 || status >= 200 || status == 101)
+      break;
+    answered_interim = true;
+  }
+  auto& parser = *parsing;
   if (rec == bhttp::error::body_limit) {
     Error large = transient(fmt::format("The answer of {} is larger than {} bytes.", x.target.host,
                                         x.options.max_response_bytes));
@@ -308,7 +321,8 @@ asio::awaitable<Result<Response>> request_response(Stream& stream, beast::tcp_st
     co_return failed;
   }
   if (rec) {
-    x.stale = x.connection.reused && !parser.got_some() && closed_before_answer(rec);
+    x.stale =
+        x.connection.reused && !answered_interim && !parser.got_some() && closed_before_answer(rec);
     Error lost = network_error(rec, "Reading the answer", x.target);
     lost.outcome_unknown = true;
     Result<Response> failed = std::move(lost);

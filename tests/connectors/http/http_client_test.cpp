@@ -340,6 +340,19 @@ TEST_CASE("keep-alive: calls to one host share a connection while the server kee
   }
 }
 
+TEST_CASE("keep-alive: an interim 103 answer is read past, not left for the next call") {
+  Server plain("http");
+  Client client(trusting_test_ca());
+  auto early = client.send(get(plain.url("http", "127.0.0.1", "/early")));
+  REQUIRE_MESSAGE(early.ok(), early.error().message);
+  CHECK(early->status == 200);
+  CHECK(early->body.starts_with("GET /early "));
+  auto next = client.send(get(plain.url("http", "127.0.0.1", "/next")));
+  REQUIRE_MESSAGE(next.ok(), next.error().message);
+  CHECK(next->body.starts_with("GET /next "));
+  CHECK(next->header("X-Peer-Port") == early->header("X-Peer-Port"));
+}
+
 TEST_CASE("keep-alive: a connection the server closed is never trusted with a request") {
   Server plain("http");
   Client client(trusting_test_ca());

@@ -5,7 +5,7 @@
                                names the client's port, so a test sees a kept connection)
                                /close answers with "Connection: close"; /hangup answers then
                                closes without saying so (an idle time-out); /flaky closes the
-                               connection without answering when it is not its first request
+                               connection without answering when it is not its first request; /early sends a 103 first
   servers.py http              the same in plain HTTP
   servers.py silent            accepts connections and never answers
   servers.py proxy [refuse]    an HTTP CONNECT proxy (or one answering 403); logs each
@@ -35,6 +35,10 @@ class Echo(http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/flaky") and self.requests_here > 1:
             self.close_connection = True
             return
+        if self.path.startswith("/early"):  # 103 Early Hints before the answer
+            self.send_response_only(103)
+            self.send_header("Link", "</style.css>; rel=preload")
+            self.end_headers()
         redirects = {"/go303": (303, "/landed"), "/go307": (307, "/landed"),
                      "/loop": (302, "/loop"),
                      "/away": (302, "http://localhost:%d/landed" % self.server.server_address[1])}
