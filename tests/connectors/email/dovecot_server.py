@@ -17,6 +17,7 @@ import pwd
 import socket
 import subprocess
 import sys
+import time
 
 USER = "publications@example.org"
 PASSWORD = "secret"
@@ -30,14 +31,17 @@ def system_user():
     """The throw-away user Dovecot's processes run as (made here when running as root)."""
     if os.geteuid() != 0:
         return pwd.getpwuid(os.geteuid()).pw_name
-    try:
-        pwd.getpwnam(SYSTEM_USER)
-    except KeyError:
-        done = subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
-                               "/usr/sbin/nologin", SYSTEM_USER])
-        if done.returncode not in (0, 9):  # 9: made meanwhile by a test running beside this one
-            raise SystemExit("useradd failed: %d" % done.returncode)
-    return SYSTEM_USER
+    # Tests running side by side may both make it: the loser's useradd fails on the lock or
+    # finds the user made, and looks again.
+    for _ in range(50):
+        try:
+            pwd.getpwnam(SYSTEM_USER)
+            return SYSTEM_USER
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                            "/usr/sbin/nologin", SYSTEM_USER], stderr=subprocess.DEVNULL)
+            time.sleep(0.1)
+    raise SystemExit("the user %s could not be made" % SYSTEM_USER)
 
 
 def free_port():
