@@ -20,7 +20,8 @@ DONE = "relais/trait&AOk-s"  # "relais/traités" as IMAP names it
 class Dovecot:
     """A Dovecot for one test; stop() and start() again keep its mailboxes and port."""
 
-    def __init__(self, flags=()):
+    def __init__(self, flags=(), user=None):
+        self.user = user or USER
         self.dir = tempfile.mkdtemp(prefix="relais-e2e-dovecot-")
         self.flags = list(flags)
         self.port = 0
@@ -57,7 +58,7 @@ class Dovecot:
 
     def session(self):
         m = imaplib.IMAP4("127.0.0.1", self.port)
-        m.login(USER, PASSWORD)
+        m.login(self.user, PASSWORD)
         return m
 
     def append(self, msg):
@@ -80,7 +81,7 @@ def imap_section(dovecot, **extra):
     secret = os.path.join(dovecot.dir, "imap-password")
     with open(secret, "w") as f:
         f.write(PASSWORD + "\n")
-    values = {"host": "127.0.0.1", "port": dovecot.port, "tls": "none", "username": USER,
+    values = {"host": "127.0.0.1", "port": dovecot.port, "tls": "none", "username": dovecot.user,
               "password_file": secret}
     values.update(extra)
     return {"mail.imap": values}

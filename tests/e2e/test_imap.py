@@ -17,9 +17,10 @@ from dovecot import DONE, Dovecot, imap_section
 class ImapTestCase(RelaisTestCase):
     dovecot_flags = ()
     done_mailbox = "relais/traités"
+    user = None
 
     def setUp(self):
-        self.dovecot = Dovecot(self.dovecot_flags)
+        self.dovecot = Dovecot(self.dovecot_flags, self.user)
         self.relais = harness.Relais(sections=imap_section(
             self.dovecot, done_mailbox=self.done_mailbox, poll_seconds=5))
         self.relais.start()
@@ -116,6 +117,22 @@ class MoveRefused(ImapTestCase):
         m.select("INBOX")
         typ, data = m.search(None, "FLAGGED")
         self.assertEqual(len(data[0].split()), 2)
+
+
+class TakedownMailbox(ImapTestCase):
+    user = "droit-image@example.org"
+
+    def test_mail_read_from_the_takedown_mailbox_opens_a_case(self):
+        self.dovecot.append(harness.make_mail(
+            subject="Retrait de ma photo", sender="habitant@exemple.net",
+            to="droit-image@example.org",
+            text="Bonjour, je demande le retrait de la photo où j'apparais.\n", attachments=[]))
+        deadline = time.monotonic() + 20
+        while not self.relais.query("SELECT id FROM takedown_cases"):
+            if time.monotonic() > deadline:
+                raise AssertionError("no takedown case\n" + self.relais.log_tail())
+            time.sleep(0.05)
+        self.assertEqual(self.requests(), [])
 
 
 class WithoutIdle(ImapTestCase):

@@ -5,7 +5,8 @@ stops it. Run again with the same DIR and PORT, it serves the same mailboxes (a 
   dovecot_server.py DIR [--port N] [--no-idle] [--no-move] [--tls CERT KEY]
                         [--starttls CERT KEY]
 
-The account is publications@example.org, password "secret" (passwd-file, PLAIN). --no-idle
+The accounts are publications@example.org and droit-image@example.org, password "secret"
+(passwd-file, PLAIN). --no-idle
 and --no-move leave IDLE or MOVE out of the capabilities announced (the fallbacks' tests).
 --tls serves IMAP in TLS from the first byte (as on port 993); --starttls serves it in clear
 until STARTTLS, and refuses to log in before it (as on port 143).
@@ -20,6 +21,7 @@ import sys
 import time
 
 USER = "publications@example.org"
+TAKEDOWN_USER = "droit-image@example.org"  # a second mailbox, for the takedown address
 PASSWORD = "secret"
 SYSTEM_USER = "relaistest"
 
@@ -73,7 +75,8 @@ def main():
     os.chmod(root, 0o755)
     port = args.port or free_port()
     with open(os.path.join(root, "users"), "w") as f:
-        f.write("%s:{PLAIN}%s\n" % (USER, PASSWORD))
+        for account in (USER, TAKEDOWN_USER):
+            f.write("%s:{PLAIN}%s\n" % (account, PASSWORD))
     capabilities = BASE_CAPABILITIES
     if not args.no_idle:
         capabilities += " IDLE"

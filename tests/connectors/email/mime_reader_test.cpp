@@ -270,3 +270,22 @@ TEST_CASE("limits: nesting depth and part count") {
   REQUIRE_FALSE(r100.ok());
   CHECK(r100.error().message.find("100") != std::string::npos);
 }
+
+TEST_CASE("Return-Path as the delivering server wrote it: an address, the null sender, none") {
+  auto parse = [](const std::string& head) {
+    auto r = email::parse_mail(head +
+                               "From: Agent <agent@example.org>\r\nSubject: x\r\n"
+                               "Message-ID: <rp@example.org>\r\n\r\nBonjour\r\n");
+    REQUIRE(r.ok());
+    return std::move(r).value();
+  };
+  CHECK(parse("Return-Path: <Agent.Dupont@Example.org>\r\n").return_path ==
+        "agent.dupont@example.org");
+  CHECK(parse("Return-Path: <>\r\n").return_path == "");  // a bounce
+  CHECK(parse("Return-Path:   <bounce+x@list.example.org>  \r\n").return_path ==
+        "bounce+x@list.example.org");
+  // Two (a message delivered twice): the first, written last by the final server, counts.
+  CHECK(parse("Return-Path: <first@example.org>\r\nReturn-Path: <second@example.org>\r\n")
+            .return_path == "first@example.org");
+  CHECK_FALSE(parse("").return_path.has_value());
+}
