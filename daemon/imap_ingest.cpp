@@ -216,10 +216,15 @@ asio::awaitable<Result<void>> ImapIngest::session(Account& a) {
         envelope.recipients = {a.address};
         envelope.remote = "imap:" + account;
         envelope.sender_in_headers = true;
-        ++delivering_;
+        struct Delivering {  // counted for the shutdown, whatever the delivery ends with
+          std::atomic<int>& n;
+          explicit Delivering(std::atomic<int>& count) : n(count) { ++n; }
+          ~Delivering() { --n; }
+        };
+        std::optional<Delivering> delivering(std::in_place, delivering_);
         const auto reply =
             co_await intake_.deliver(std::move(envelope), std::move(*message->bytes));
-        --delivering_;
+        delivering.reset();
         if (reply.code >= 400) {
           co_return transient(fmt::format("the message {} could not be stored: {} {}", uid,
                                           reply.code, reply.text));
