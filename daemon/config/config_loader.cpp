@@ -209,7 +209,7 @@ class Loader {
     if (one) {
       imap_accounts_.push_back(
           load_typed_table("mail.imap", "imap", imap_account_type(), *table, line));
-      check_imap_account("mail.imap", imap_accounts_.back(), line);
+      check_imap_account("mail.imap", imap_accounts_.back(), *table, line);
       return;
     }
     for (auto&& [key, account] : *table) {
@@ -217,15 +217,20 @@ class Loader {
       const std::string path = "mail.imap." + name;
       imap_accounts_.push_back(load_typed_table(path, name, imap_account_type(),
                                                 *account.as_table(), line_of(key, account)));
-      check_imap_account(path, imap_accounts_.back(), line_of(key, account));
+      check_imap_account(path, imap_accounts_.back(), *account.as_table(), line_of(key, account));
     }
   }
 
   // A password or the three OAuth2 keys; clear text only to this machine.
-  void check_imap_account(const std::string& path, const ChannelConfig& a, int line) {
+  void check_imap_account(const std::string& path, const ChannelConfig& a,
+                          const toml::table& written, int line) {
+    // A key written but refused (a missing file, an inline secret) is reported already: it
+    // counts as given here, so that one mistake makes one problem.
     auto has = [&](const char* key) {
       const auto it = a.settings.find(key);
-      return it != a.settings.end() && !it->second.empty();
+      const std::string inline_name = std::string(key).substr(0, std::string(key).size() - 5);
+      return (it != a.settings.end() && !it->second.empty()) || written.contains(key) ||
+             (std::string_view(key).ends_with("_file") && written.contains(inline_name));
     };
     const bool oauth2 =
         has("oauth2_refresh_token_file") || has("oauth2_token_url") || has("oauth2_client_id");

@@ -105,11 +105,9 @@ TEST_CASE("imap config: each mistake named where it is") {
        }) {
     CAPTURE(k.text);
     const auto problems = problems_of(k.text);
-    bool found = false;
-    for (const auto& p : problems) {
-      MESSAGE(format_problem(p));
-      found = found || (p.key == k.key && p.message.find(k.says) != std::string::npos);
-    }
-    CHECK(found);
+    REQUIRE(problems.size() == 1);  // one mistake, one problem
+    MESSAGE(format_problem(problems[0]));
+    CHECK(problems[0].key == k.key);
+    CHECK(problems[0].message.find(k.says) != std::string::npos);
   }
 }
