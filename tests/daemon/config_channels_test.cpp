@@ -6,40 +6,20 @@
 #include <filesystem>
 #include <fstream>
 
+#include "config_test_support.hpp"
 #include "daemon/config/config.hpp"
 
 using namespace relais::daemon;
+using relais::daemon::test::must_load;
+using relais::daemon::test::problems_of;
 
 namespace {
-
-std::vector<ConfigProblem> problems_of(const std::string& text) {
-  auto result = load_config_string(text, "relais.toml");
-  REQUIRE_MESSAGE(std::holds_alternative<std::vector<ConfigProblem>>(result),
-                  "expected problems for:\n"
-                      << text);
-  auto problems = std::get<std::vector<ConfigProblem>>(std::move(result));
-  for (const auto& p : problems) {
-    MESSAGE(format_problem(p));
-  }
-  return problems;
-}
 
 ConfigProblem only_problem(const std::string& text, std::string_view key) {
   auto problems = problems_of(text);
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].key == key);
   return problems[0];
-}
-
-Config must_load(const std::string& text) {
-  auto result = load_config_string(text, "relais.toml");
-  if (auto* problems = std::get_if<std::vector<ConfigProblem>>(&result)) {
-    for (const auto& p : *problems) {
-      MESSAGE(format_problem(p));
-    }
-    FAIL("configuration did not load");
-  }
-  return std::get<Config>(std::move(result));
 }
 
 bool contains(const std::string& text, std::string_view part) {

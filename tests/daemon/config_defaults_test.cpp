@@ -7,23 +7,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "config_test_support.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/config/config_keys.hpp"
 
 using namespace relais::daemon;
+using relais::daemon::test::must_load;
+using relais::daemon::test::problems_of;
 
 namespace {
-
-Config must_load(std::string_view text, std::string_view name) {
-  auto result = load_config_string(text, name);
-  if (auto* problems = std::get_if<std::vector<ConfigProblem>>(&result)) {
-    for (const auto& p : *problems) {
-      MESSAGE(format_problem(p));
-    }
-    FAIL("configuration did not load");
-  }
-  return std::get<Config>(std::move(result));
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -6,23 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "config_test_support.hpp"
 #include "daemon/config/config.hpp"
 
 using namespace relais::daemon;
+using relais::daemon::test::must_load;
+using relais::daemon::test::problems_of;
 
 namespace {
-
-std::vector<ConfigProblem> problems_of(std::string_view text) {
-  auto result = load_config_string(text, "relais.toml");
-  REQUIRE_MESSAGE(std::holds_alternative<std::vector<ConfigProblem>>(result),
-                  "expected problems for:\n"
-                      << text);
-  auto problems = std::get<std::vector<ConfigProblem>>(std::move(result));
-  for (const auto& p : problems) {
-    MESSAGE(format_problem(p));
-  }
-  return problems;
-}
 
 // The one problem of `text`, which must concern `key`.
 ConfigProblem only_problem(std::string_view text, std::string_view key) {

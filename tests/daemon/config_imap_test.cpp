@@ -6,29 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "config_test_support.hpp"
 #include "daemon/config/config.hpp"
 
 using namespace relais::daemon;
+using relais::daemon::test::must_load;
+using relais::daemon::test::problems_of;
 
 namespace {
-
-std::vector<ConfigProblem> problems_of(const std::string& text) {
-  auto result = load_config_string(text, "relais.toml");
-  REQUIRE_MESSAGE(std::holds_alternative<std::vector<ConfigProblem>>(result),
-                  "expected problems for:\n"
-                      << text);
-  return std::get<std::vector<ConfigProblem>>(std::move(result));
-}
-
-Config must_load(const std::string& text) {
-  auto result = load_config_string(text, "relais.toml");
-  if (auto* problems = std::get_if<std::vector<ConfigProblem>>(&result)) {
-    for (const auto& p : *problems)
-      MESSAGE(format_problem(p));
-    FAIL("configuration did not load");
-  }
-  return std::get<Config>(std::move(result));
-}
 
 struct Secret {
   std::filesystem::path path =
