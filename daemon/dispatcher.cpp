@@ -383,7 +383,8 @@ asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
     std::string to;
     for (const auto& t : job.to)
       to += (to.empty() ? "" : ",") + t;
-    store.insert_outbound(job.message_id, job.request_id, job.template_name, to, now());
+    store.insert_outbound(job.message_id, job.request_id, job.template_name, to, now(),
+                          job.token_hash);
     if (job.answers_case)
       s_.cases.answer_sent(store, *job.answers_case, now());
     ++s_.metrics.effects_done;

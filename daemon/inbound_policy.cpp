@@ -21,6 +21,8 @@ std::string_view to_string(InboundKind k) {
       return "takedown";
     case InboundKind::case_reply:
       return "case_reply";
+    case InboundKind::referent_answer:
+      return "referent_answer";
     case InboundKind::refused:
       return "refused";
     case InboundKind::automatic:
@@ -73,6 +75,9 @@ InboundKind classify(const InboundFacts& f, std::string_view takedown_address,
                                        [&](const std::string& r) { return lower(r) == takedown; });
   if (to_takedown)
     return InboundKind::takedown;
+  // The referent need not be an allowed sender to answer in a thread.
+  if (f.in_known_thread && f.from_referent)
+    return InboundKind::referent_answer;
   if (!sender_allowed(f.from_address, allowed_senders))
     return InboundKind::refused;
   if (f.in_known_thread)

@@ -10,13 +10,14 @@
 namespace relais::daemon {
 
 enum class InboundKind {
-  submission,  // a new request from an allowed sender
-  reply,       // in the thread of an existing request (by headers or reference in subject)
-  takedown,    // sent to the takedown address: anyone may
-  case_reply,  // in the thread of an open takedown case (by headers, or its DI- reference in
+  submission,       // a new request from an allowed sender
+  reply,            // in the thread of an existing request (by headers or reference in subject)
+  referent_answer,  // the same, from the referent's or the backup's address
+  takedown,         // sent to the takedown address: anyone may
+  case_reply,       // in the thread of an open takedown case (by headers, or its DI- reference in
                // the subject from the requester's address): anyone may, to any of our addresses
-  refused,     // from a sender who may not submit: politely refused
-  automatic,   // auto-replies, bulk, lists, bounces: stored, never answered
+  refused,    // from a sender who may not submit: politely refused
+  automatic,  // auto-replies, bulk, lists, bounces: stored, never answered
 };
 
 std::string_view to_string(InboundKind k);
@@ -35,6 +36,7 @@ struct InboundFacts {
   bool automatic = false;  // Auto-Submitted / Precedence / List-* headers
   bool in_known_thread = false;
   bool in_case_thread = false;
+  bool from_referent = false;  // From is the referent's or the backup's address
 };
 
 InboundKind classify(const InboundFacts& facts, std::string_view takedown_address,

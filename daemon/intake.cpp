@@ -10,6 +10,7 @@
 
 #include "connectors/email/mime_reader.hpp"
 #include "daemon/inbound_policy.hpp"
+#include "daemon/mail_answers.hpp"
 #include "workflow/checks.hpp"
 #include "workflow/declaration.hpp"
 #include "workflow/image_pipeline.hpp"
@@ -183,7 +184,8 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
                          m.from_address,
                          email::is_automatic(m),
                          thread_request.has_value(),
-                         thread_case != 0};
+                         thread_case != 0,
+                         is_referent_address(cfg.referent, m.from_address)};
       const auto kind = classify(facts, cfg.mail.takedown_address, cfg.mail.allowed_senders);
       in.kind = std::string(to_string(kind));
 
@@ -224,10 +226,21 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
           auto opened = s_.cases.open(store, draft, at);
           return {250, "2.0.0 Ok: " + opened.takedown.reference};
         }
+        case InboundKind::referent_answer: {
+          in.request_id = thread_request;
+          store.insert_inbound(in);
+          ++s_.metrics.mail_accepted;
+          return referent_answered(store, s_, {m, *thread_request, "in:" + p.sha256}, at);
+        }
         case InboundKind::reply: {
           in.request_id = thread_request;
           store.insert_inbound(in);
           auto request = store.load_request(*thread_request);
+          if (!iequals(m.from_address, request->sender) &&
+              refuse_decision_by_others(store, s_, {m, request->id, "in:" + p.sha256}, at)) {
+            ++s_.metrics.mail_accepted;
+            return {250, "2.0.0 Ok: only the referent decides; the sender will be told why"};
+          }
           const bool amends =
               m.from_address == request->sender && request->state == workflow::State::needs_changes;
           auto media = store.media_of(request->id);

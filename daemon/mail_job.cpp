@@ -58,6 +58,13 @@ std::string excerpt(const std::string& text) {
 
 }  // namespace
 
+std::string referent_on_duty(Store& store, const ReferentConfig& r, TimePoint at) {
+  if (r.backup_address.empty() || !store.absence_at(r.address, at) ||
+      store.absence_at(r.backup_address, at))
+    return r.address;
+  return r.backup_address;
+}
+
 json::object request_context(const Request& r, const std::vector<MediaRow>& media,
                              const Services& s) {
   const auto& lang = r.language;
@@ -173,6 +180,10 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
   job.request_id = request->id;
   job.language = request->language;
   job.context = request_context(*request, store.media_of(request->id), s);
+  if (const auto* extra = p.if_contains("context"); extra && extra->is_object()) {
+    for (const auto& [k, v] : extra->as_object())
+      job.context[k] = v;
+  }
   if (!request->thread_id.empty()) {
     job.in_reply_to = request->thread_id;
     job.references = {request->thread_id};
@@ -180,7 +191,7 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
   if (recipient == "agent") {
     job.to = {request->sender};
   } else if (recipient == "referent") {
-    job.to = {s.config.referent.address};
+    job.to = {referent_on_duty(store, s.config.referent, now)};
   } else {
     job.to = {recipient};
   }
@@ -193,6 +204,7 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
                              "approve,request_changes,reject", version,
                              now + std::chrono::hours(s.config.workflow.link_ttl_hours));
     store.insert_token(token.row);
+    job.token_hash = token.row.hash;
     const std::string base = fmt::format("{}/a/{}", s.config.http.public_url, token.raw);
     job.context["approve_url"] = base + "?action=approve";
     job.context["changes_url"] = base + "?action=request_changes";

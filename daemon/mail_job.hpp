@@ -24,11 +24,16 @@ struct MailJob {
   std::vector<std::string> references;
   std::optional<std::int64_t> request_id;
   std::optional<std::int64_t> answers_case;  // sending it answers this takedown case
-  std::string skip_reason;                   // non-empty: nothing to send (e.g. no valid recipient)
+  std::string token_hash;   // the decision token its links carry: a reply in its thread uses it
+  std::string skip_reason;  // non-empty: nothing to send (e.g. no valid recipient)
 };
 
 MailJob prepare_mail(workflow::Store& store, const workflow::OutboxRow& row, const Services& s,
                      workflow::TimePoint now);
+
+// The referent's address, or the backup's while the referent is away (and the backup is not).
+std::string referent_on_duty(workflow::Store& store, const ReferentConfig& r,
+                             workflow::TimePoint at);
 
 // Renders and builds the message (worker pool).
 Result<connectors::OutgoingMail> render_mail_job(const MailJob& job, const Services& s);

@@ -141,8 +141,10 @@ class Store {
   // ---- messages and media
   std::optional<InboundMessage> find_inbound(std::string_view sha256, std::string_view message_id);
   void insert_inbound(const InboundMessage& m);
+  // `token_hash`: the link token the mail carried (a notification to the referent), if any.
   void insert_outbound(std::string_view message_id, std::optional<std::int64_t> request_id,
-                       std::string_view kind, std::string_view recipients, TimePoint at);
+                       std::string_view kind, std::string_view recipients, TimePoint at,
+                       std::string_view token_hash = {});
   // The request a message (by Message-ID, in or out) belongs to.
   std::optional<std::int64_t> request_of_message(std::string_view message_id);
   std::int64_t insert_media(const MediaRow& m);
@@ -222,6 +224,29 @@ class Store {
   std::vector<std::int64_t> requests_with_post_url(std::string_view url);
   // The most recently published requests, newest first.
   std::vector<std::int64_t> recent_publications(int limit);
+
+  // ---- answers by mail and automatic mail (store_people.cpp)
+  // The link token a mail relais sent carried, found by that mail's Message-ID.
+  std::optional<TokenRow> token_of_sent_mail(std::string_view message_id);
+  struct Absence {
+    std::string address;  // lower case
+    TimePoint starts_at{}, until{};
+    std::string source;  // "mail:<message-id>", "cli"
+  };
+  // Records an absence (and its audit row); a newer one for the same person replaces what is
+  // left of the older.
+  void set_absence(const Absence& a, std::string_view actor, TimePoint at);
+  std::optional<Absence> absence_at(std::string_view address, TimePoint at);
+  struct FailingAddress {
+    std::string address;  // lower case
+    std::string status;   // the DSN's status code, "5.1.1"
+    std::string diagnostic;
+    std::string message_id;  // relais's mail that was not delivered, when the report names it
+    TimePoint first_at{}, at{};
+  };
+  // Records the report (and its audit row); returns the mark the address had before, if any.
+  std::optional<FailingAddress> mark_failing(const FailingAddress& f);
+  std::vector<FailingAddress> failing_addresses();
 
   // ---- quarantine
   void insert_quarantine(const QuarantineRow& q);

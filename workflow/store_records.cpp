@@ -63,11 +63,12 @@ void Store::insert_inbound(const InboundMessage& m) {
 }
 
 void Store::insert_outbound(std::string_view message_id, std::optional<std::int64_t> request_id,
-                            std::string_view kind, std::string_view recipients, TimePoint at) {
+                            std::string_view kind, std::string_view recipients, TimePoint at,
+                            std::string_view token_hash) {
   db_.prepare(
-         "INSERT INTO messages (direction, message_id, request_id, kind, recipients, at) "
-         "VALUES ('out', ?, ?, ?, ?, ?)")
-      .bind_all(message_id, request_id, kind, recipients, to_millis(at))
+         "INSERT INTO messages (direction, message_id, request_id, kind, recipients, at, "
+         "token_hash) VALUES ('out', ?, ?, ?, ?, ?, NULLIF(?, ''))")
+      .bind_all(message_id, request_id, kind, recipients, to_millis(at), token_hash)
       .run();
   AuditRow row;
   row.kind = "mail_out";

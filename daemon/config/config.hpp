@@ -45,8 +45,10 @@ struct MailConfig {
   std::vector<std::string> allowed_senders;  // domains or full addresses
   std::int64_t max_message_bytes = 0;
   int max_recipients = 0;
-  std::string smtp_listen;  // host:port, empty = off
-  std::string lmtp_listen;  // host:port or unix:/path, empty = off
+  std::string smtp_listen;          // host:port, empty = off
+  std::string lmtp_listen;          // host:port or unix:/path, empty = off
+  std::string trusted_authserv_id;  // whose Authentication-Results count; empty: nobody's
+  bool require_dmarc = false;       // referent answers by mail need a passing verdict
   // [mail.imap] (one account, named "imap") or [mail.imap.NAME]; type "imap", settings as
   // config_keys::imap_account_type() lists them.
   std::vector<ChannelConfig> imap_accounts;
@@ -66,7 +68,8 @@ struct ReferentConfig {
   std::string address;
   std::string name;
   std::string backup_address;
-  std::string admin_address;  // may be empty
+  std::string admin_address;     // may be empty
+  int absence_default_days = 1;  // an out-of-office reply without a date of return
 };
 
 struct WorkflowConfig {

@@ -114,6 +114,20 @@ std::vector<KeySpec> make_keys() {
        .allow_empty = true,
        .allow_unix = true,
        .field = [](Config& c) -> std::string& { return c.mail.lmtp_listen; }},
+      {.path = "mail.trusted_authserv_id",
+       .type = T::host,
+       .default_value = "",
+       .help = "Name your receiving mail server writes at the start of its "
+               "Authentication-Results headers (e.g. \"mx.example.org\"); only its verdicts are "
+               "believed. Empty: none is.",
+       .allow_empty = true,
+       .field = [](Config& c) -> std::string& { return c.mail.trusted_authserv_id; }},
+      {.path = "mail.require_dmarc",
+       .type = T::boolean,
+       .default_value = false,
+       .help = "Act on a referent's answer by mail only when the trusted server reports DMARC "
+               "(or aligned DKIM) passing for it. A reported failure is refused either way.",
+       .field = [](Config& c) -> bool& { return c.mail.require_dmarc; }},
       // [mail.relay]
       {.path = "mail.relay.host",
        .type = T::host,
@@ -178,6 +192,14 @@ std::vector<KeySpec> make_keys() {
                "relais's credentials are about to expire; empty: the referent alone.",
        .allow_empty = true,
        .field = [](Config& c) -> std::string& { return c.referent.admin_address; }},
+      {.path = "referent.absence_default_days",
+       .type = T::integer,
+       .default_value = std::int64_t{1},
+       .help = "How long a referent is taken to be away after an out-of-office reply that gives "
+               "no date of return, in days.",
+       .min = 1,
+       .max = 60,
+       .field = [](Config& c) -> int& { return c.referent.absence_default_days; }},
       // [workflow]
       {.path = "workflow.default_channels",
        .type = T::channel_list,

@@ -356,6 +356,12 @@ class Loader {
                 "for a submission)");
       }
     }
+    if (std::get<bool>(values_.at("mail.require_dmarc")) &&
+        text("mail.trusted_authserv_id").empty()) {
+      problem("mail.trusted_authserv_id", line("mail.require_dmarc"),
+              "must name your receiving server when mail.require_dmarc is true (no verdict "
+              "would be believed, so no answer by mail would ever act)");
+    }
     const std::string& host = text("mail.relay.host");
     if (text("mail.relay.tls") == "none" && !host.empty() && !checks::is_loopback_host(host)) {
       problem("mail.relay.tls", line("mail.relay.tls"),

@@ -40,6 +40,8 @@ max_message_bytes = 26214400                     # largest message accepted (102
 max_recipients = 10                              # recipients per SMTP/LMTP transaction (1 to 1000)
 smtp_listen = "127.0.0.1:2525"                   # SMTP listener; empty = off
 lmtp_listen = ""                                 # LMTP listener, host:port or unix:/path; empty = off
+trusted_authserv_id = ""                         # your MX's name in Authentication-Results; empty = believe none
+require_dmarc = false                            # answers by mail act only with DMARC/DKIM passing
 
 [mail.relay]
 host = ""                # SMTP relay; empty = write outgoing mail to the Maildir <state_dir>/outbox
@@ -78,6 +80,7 @@ address = "referent@example.org"          # approves publications (must differ f
 name = "Référent réseaux sociaux"          # display name
 backup_address = "suppleant@example.org"  # backup referent: absences and escalation
 admin_address = ""                        # also told of publishing failures and expiring network credentials
+absence_default_days = 1                  # away this long after an out-of-office reply without a date
 
 [workflow]
 default_channels = ["site"]       # channels proposed for a new request, each a [channels.NAME]

@@ -128,7 +128,22 @@ TEST_CASE("classify: an allowed sender replies in a known thread, else submits")
         InboundKind::submission);
 }
 
+TEST_CASE("classify: the referent answering in a thread need not be an allowed sender") {
+  auto f = facts("referent@mairie.example.net");
+  f.in_known_thread = true;
+  f.from_referent = true;
+  CHECK(classify(f, "droit-image@example.org", kAllowed) == InboundKind::referent_answer);
+  // Outside a thread, the referent's mail is an ordinary one.
+  f.in_known_thread = false;
+  CHECK(classify(f, "droit-image@example.org", kAllowed) == InboundKind::refused);
+  // Automatic mail from the referent (an out-of-office reply) is never a decision.
+  f.in_known_thread = true;
+  f.automatic = true;
+  CHECK(classify(f, "droit-image@example.org", kAllowed) == InboundKind::automatic);
+}
+
 TEST_CASE("InboundKind names") {
+  CHECK(to_string(InboundKind::referent_answer) == "referent_answer");
   CHECK(to_string(InboundKind::submission) == "submission");
   CHECK(to_string(InboundKind::reply) == "reply");
   CHECK(to_string(InboundKind::takedown) == "takedown");

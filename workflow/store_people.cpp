@@ -1,0 +1,104 @@
+// Store: what answers by mail and automatic mail record about people (schema v5): the token a
+// notification carried, absences, addresses that bounce. The caller holds the transaction;
+// SQLite failures throw SqliteError.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "workflow/ascii.hpp"
+#include "workflow/store.hpp"
+
+namespace relais::workflow {
+
+std::optional<TokenRow> Store::token_of_sent_mail(std::string_view message_id) {
+  if (message_id.empty())
+    return std::nullopt;
+  auto s = db_.prepare(
+      "SELECT token_hash FROM messages WHERE direction = 'out' AND message_id = ? AND "
+      "token_hash IS NOT NULL ORDER BY id DESC LIMIT 1");
+  s.bind_all(message_id);
+  if (!s.step())
+    return std::nullopt;
+  return find_token(s.text(0));
+}
+
+void Store::set_absence(const Absence& a, std::string_view actor, TimePoint at) {
+  const std::string address = lower(a.address);
+  // What is left of an earlier absence ends where the new one starts: the latest word counts.
+  db_.prepare("UPDATE absences SET until = ? WHERE address = ? AND until > ?")
+      .bind_all(to_millis(a.starts_at), address, to_millis(a.starts_at))
+      .run();
+  db_.prepare("INSERT INTO absences (address, starts_at, until, source, at) VALUES (?, ?, ?, ?, ?)")
+      .bind_all(address, to_millis(a.starts_at), to_millis(a.until), a.source, to_millis(at))
+      .run();
+  AuditRow row;
+  row.kind = "absence";
+  row.event = "absent";
+  row.actor = std::string(actor);
+  row.source = a.source;
+  row.detail = boost::json::serialize(boost::json::object{
+      {"address", address}, {"from", to_millis(a.starts_at)}, {"until", to_millis(a.until)}});
+  row.at = at;
+  append_audit(row);
+}
+
+std::optional<Store::Absence> Store::absence_at(std::string_view address, TimePoint at) {
+  auto s = db_.prepare(
+      "SELECT address, starts_at, until, source FROM absences WHERE address = ? AND "
+      "starts_at <= ? AND until > ? ORDER BY id DESC LIMIT 1");
+  s.bind_all(lower(address), to_millis(at), to_millis(at));
+  if (!s.step())
+    return std::nullopt;
+  return Absence{s.text(0), from_millis(s.int64(1)), from_millis(s.int64(2)), s.text(3)};
+}
+
+namespace {
+Store::FailingAddress read_failing(Statement& s) {
+  return {
+      s.text(0), s.text(1), s.text(2), s.text(3), from_millis(s.int64(4)), from_millis(s.int64(5))};
+}
+constexpr const char* kFailingColumns = "address, status, diagnostic, message_id, first_at, at";
+}  // namespace
+
+std::optional<Store::FailingAddress> Store::mark_failing(const FailingAddress& f) {
+  const std::string address = lower(f.address);
+  std::optional<FailingAddress> before;
+  {
+    auto s = db_.prepare(
+        fmt::format("SELECT {} FROM failing_addresses WHERE address = ?", kFailingColumns));
+    s.bind_all(address);
+    if (s.step())
+      before = read_failing(s);
+  }
+  db_.prepare(
+         "INSERT INTO failing_addresses (address, status, diagnostic, message_id, first_at, at) "
+         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET status = excluded.status, "
+         "diagnostic = excluded.diagnostic, message_id = excluded.message_id, at = excluded.at")
+      .bind_all(address, f.status, f.diagnostic, f.message_id, to_millis(f.at), to_millis(f.at))
+      .run();
+  AuditRow row;
+  row.kind = "bounce";
+  row.event = "address_failing";
+  row.actor = "mail:" + address;
+  row.source = "dsn:" + f.message_id;
+  row.detail = boost::json::serialize(boost::json::object{
+      {"address", address}, {"status", f.status}, {"diagnostic", f.diagnostic}});
+  row.at = f.at;
+  if (f.message_id.empty())
+    row.source = "dsn";
+  else if (auto r = request_of_message(f.message_id))
+    row.request_id = *r;
+  append_audit(row);
+  return before;
+}
+
+std::vector<Store::FailingAddress> Store::failing_addresses() {
+  std::vector<FailingAddress> out;
+  auto s = db_.prepare(
+      fmt::format("SELECT {} FROM failing_addresses ORDER BY at DESC", kFailingColumns));
+  while (s.step())
+    out.push_back(read_failing(s));
+  return out;
+}
+
+}  // namespace relais::workflow
