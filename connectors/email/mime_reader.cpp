@@ -197,6 +197,39 @@ bool is_signature(const std::string& type) {
 
 void walk(GMimeObject* obj, int depth, bool body_eligible, Walk& w);
 
+constexpr std::size_t kMaxDeliveryStatus = 64 * 1024;
+
+// The Message-ID in a block of returned headers (text/rfc822-headers), without <>.
+std::string message_id_in(std::string_view headers) {
+  std::size_t pos = 0;
+  while (pos < headers.size()) {
+    auto end = headers.find('\n', pos);
+    if (end == std::string_view::npos)
+      end = headers.size();
+    std::string_view line = headers.substr(pos, end - pos);
+    if (line.size() > 11 && iequals(line.substr(0, 11), "message-id:")) {
+      std::string value(line.substr(11));
+      // A folded value continues on the next line.
+      while (end + 1 < headers.size() && (headers[end + 1] == ' ' || headers[end + 1] == '\t')) {
+        auto next = headers.find('\n', end + 1);
+        if (next == std::string_view::npos)
+          next = headers.size();
+        value += headers.substr(end + 1, next - end - 1);
+        end = next;
+      }
+      const auto open = value.find('<');
+      const auto close = value.find('>', open == std::string::npos ? 0 : open);
+      if (open != std::string::npos && close != std::string::npos)
+        return std::string(trim(value.substr(open + 1, close - open - 1)));
+      return std::string(trim(value));
+    }
+    if (line.empty() || line == "\r")
+      break;
+    pos = end + 1;
+  }
+  return {};
+}
+
 void walk_leaf(GMimeObject* obj, bool body_eligible, Walk& w) {
   const HeaderParams ct = parse_header_params(raw_header(obj, "Content-Type"));
   const HeaderParams cd = parse_header_params(raw_header(obj, "Content-Disposition"));
@@ -225,6 +258,16 @@ void walk_leaf(GMimeObject* obj, bool body_eligible, Walk& w) {
     return;
   }
   if (is_signature(type)) {
+    return;
+  }
+  if (type == "message/delivery-status" || type == "message/global-delivery-status") {
+    if (w.mail.delivery_status.empty())
+      w.mail.delivery_status = part_bytes(GMIME_PART(obj)).substr(0, kMaxDeliveryStatus);
+    return;
+  }
+  if (type == "text/rfc822-headers") {
+    if (w.mail.attached_message_id.empty())
+      w.mail.attached_message_id = message_id_in(part_bytes(GMIME_PART(obj)));
     return;
   }
   Attachment a;
@@ -287,6 +330,9 @@ void walk(GMimeObject* obj, int depth, bool body_eligible, Walk& w) {
   if (GMIME_IS_MESSAGE_PART(obj)) {
     GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
     if (inner != nullptr) {
+      if (const char* id = g_mime_message_get_message_id(inner);
+          id != nullptr && w.mail.attached_message_id.empty())
+        w.mail.attached_message_id = trim(id);
       // An attached message: its files count as attachments; its text is set aside.
       ++w.attached_depth;
       walk(g_mime_message_get_mime_part(inner), depth + 1, false, w);
@@ -354,6 +400,9 @@ void read_headers(GMimeMessage* msg, ParsedMail& m) {
       path.erase(0, path.find_first_not_of(" \t"));
       path.erase(path.find_last_not_of(" \t\r\n") + 1);
       m.return_path = lower(path);
+    } else if (name == "x-auto-response-suppress" || name == "x-autoreply" ||
+               name == "x-autorespond") {
+      m.vendor_auto_reply = true;
     } else if (name == "authentication-results") {
       const char* raw = g_mime_header_get_raw_value(h);
       m.authentication_results.push_back(raw == nullptr ? std::string() : unfold(raw));
@@ -428,7 +477,8 @@ bool is_automatic(const ParsedMail& m) {
     return true;
   }
   const std::string& p = m.precedence;
-  return p == "bulk" || p == "junk" || p == "list" || m.has_list_headers;
+  return p == "bulk" || p == "junk" || p == "list" || m.has_list_headers || m.vendor_auto_reply ||
+         !m.delivery_status.empty();
 }
 
 }  // namespace relais::connectors::email

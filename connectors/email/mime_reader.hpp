@@ -38,6 +38,14 @@ struct ParsedMail {
   std::string precedence;                           // lowercase
   bool has_list_headers = false;                    // any List-* header
   std::vector<std::string> authentication_results;  // raw header values
+  // X-Auto-Response-Suppress, X-Autoreply or X-Autorespond present: Exchange and vacation
+  // programs mark their automatic replies so, sometimes without Auto-Submitted.
+  bool vendor_auto_reply = false;
+  // A delivery status notification (RFC 3464): the message/delivery-status part as sent (at most
+  // 64 KiB), and the Message-ID of the message it returns (its message/rfc822 or
+  // text/rfc822-headers part). Also set for the first message attached to any mail (a forward).
+  std::string delivery_status;
+  std::string attached_message_id;
   // Return-Path as the delivering MTA wrote it: nullopt when absent, "" for the null sender
   // "<>", else the lowercase addr-spec.
   std::optional<std::string> return_path;
@@ -57,7 +65,8 @@ Result<ParsedMail> parse_mail(std::string_view raw);
 std::string decode_header_words(std::string_view raw_header_value);
 
 // True when the message is automatic mail that must never be answered (Auto-Submitted other than
-// "no", Precedence bulk/junk/list, any List-* header); the null sender is checked by the caller.
+// "no", Precedence bulk/junk/list, any List-* header, a vendor auto-reply header, a delivery
+// status report); the null sender is checked by the caller.
 bool is_automatic(const ParsedMail& m);
 
 }  // namespace relais::connectors::email
