@@ -9,8 +9,10 @@
 #include <boost/json.hpp>
 
 #include "connectors/email/mime_reader.hpp"
+#include "daemon/automatic_mail.hpp"
 #include "daemon/inbound_policy.hpp"
 #include "daemon/mail_answers.hpp"
+#include "workflow/auto_reply.hpp"
 #include "workflow/checks.hpp"
 #include "workflow/declaration.hpp"
 #include "workflow/image_pipeline.hpp"
@@ -179,20 +181,24 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
         if (c && relais::iequals(c->requester, m.from_address))
           thread_case = c->id;
       }
-      InboundFacts facts{env.mail_from,
-                         env.recipients,
-                         m.from_address,
-                         email::is_automatic(m),
-                         thread_request.has_value(),
-                         thread_case != 0,
-                         is_referent_address(cfg.referent, m.from_address)};
+      const bool from_referent = is_referent_address(cfg.referent, m.from_address);
+      // An out-of-office reply without the headers that say so is known by its subject, when
+      // it answers one of our mails or comes from the referent: never answer it.
+      const bool automatic =
+          email::is_automatic(m) || (workflow::is_out_of_office(m.auto_submitted, m.subject) &&
+                                     (thread_request || found_case || from_referent));
+      InboundFacts facts{
+          env.mail_from,    env.recipients, m.from_address, automatic, thread_request.has_value(),
+          thread_case != 0, from_referent};
       const auto kind = classify(facts, cfg.mail.takedown_address, cfg.mail.allowed_senders);
       in.kind = std::string(to_string(kind));
 
       switch (kind) {
         case InboundKind::automatic:
+          in.request_id = thread_request;
           store.insert_inbound(in);
-          spdlog::info("intake automatic sha256={} from_domain_only=1", p.sha256.substr(0, 12));
+          spdlog::info("intake automatic sha256={}", p.sha256.substr(0, 12));
+          took_automatic_mail(store, s_, m, "in:" + p.sha256, at);
           return {250, "2.0.0 Ok"};
         case InboundKind::refused:
           store.insert_inbound(in);

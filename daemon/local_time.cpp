@@ -112,3 +112,24 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
 }
 
 }  // namespace relais::daemon
+
+namespace relais::daemon {
+
+std::chrono::year_month_day local_day(workflow::TimePoint t) {
+  const std::tm tm = local_tm(t);
+  return std::chrono::year_month_day{std::chrono::year(tm.tm_year + 1900),
+                                     std::chrono::month(static_cast<unsigned>(tm.tm_mon + 1)),
+                                     std::chrono::day(static_cast<unsigned>(tm.tm_mday))};
+}
+
+workflow::TimePoint start_of_local_day(std::chrono::year_month_day d) {
+  std::tm tm{};
+  tm.tm_year = static_cast<int>(d.year()) - 1900;
+  tm.tm_mon = static_cast<int>(static_cast<unsigned>(d.month())) - 1;
+  tm.tm_mday = static_cast<int>(static_cast<unsigned>(d.day()));
+  tm.tm_isdst = -1;
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::from_time_t(::mktime(&tm)));
+}
+
+}  // namespace relais::daemon

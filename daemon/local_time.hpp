@@ -21,4 +21,8 @@ std::optional<workflow::TimePoint> parse_input(std::string_view text);
 // "YYYY-MM-DD", a real calendar day; nullopt otherwise.
 std::optional<std::chrono::year_month_day> parse_date(std::string_view text);
 
+// The calendar day of `t` in the configured zone, and the first instant of a day there.
+std::chrono::year_month_day local_day(workflow::TimePoint t);
+workflow::TimePoint start_of_local_day(std::chrono::year_month_day d);
+
 }  // namespace relais::daemon

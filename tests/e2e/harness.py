@@ -160,7 +160,7 @@ class Relais:
     """One relaisd process over one state directory; restartable on the same state."""
 
     def __init__(self, workdir=None, mail=None, workflow=None, general=None, security=None,
-                 checks=None, channels=None, sections=None):
+                 checks=None, channels=None, sections=None, referent=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="relais-e2e-")
         self.state_dir = os.path.join(self.dir, "var")
         self.http_port = free_port()
@@ -171,6 +171,7 @@ class Relais:
         self.proc = None
         self.starts = 0
         self.sections = sections or {}  # more tables: {"mail.imap": {...}}
+        self.referent = referent or {}  # keys of [referent] to change
         self._write_config(mail or {}, workflow or {}, general or {}, security or {}, checks or {},
                            channels or {})
 
@@ -230,7 +231,7 @@ class Relais:
             + section(
                 "referent",
                 {"address": REFERENT, "name": "Référent réseaux sociaux",
-                 "backup_address": "suppleant@example.org"},
+                 "backup_address": "suppleant@example.org", **self.referent},
             )
             + section("workflow", w)
             + section("security", {"token_key_file": "", **security})

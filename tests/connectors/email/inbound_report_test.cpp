@@ -91,8 +91,9 @@ TEST_CASE("several recipients, delays, and blocks without a recipient") {
   CHECK(email::read_delivery_status("\n\nFinal-Recipient: rfc822; not-an-address\n").empty());
 }
 
-TEST_CASE("the original attached as message/rfc822 gives its Message-ID; vendor headers mark "
-          "automatic replies") {
+TEST_CASE(
+    "the original attached as message/rfc822 gives its Message-ID; vendor headers mark "
+    "automatic replies") {
   auto m = email::parse_mail(
       "From: postmaster@example.org\r\nTo: publications@example.org\r\nSubject: NDR\r\n"
       "Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n\r\n"

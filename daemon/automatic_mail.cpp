@@ -1,0 +1,121 @@
+#include "daemon/automatic_mail.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "connectors/email/inbound_report.hpp"
+#include "daemon/local_time.hpp"
+#include "daemon/mail_answers.hpp"
+#include "daemon/mail_job.hpp"
+#include "workflow/ascii.hpp"
+#include "workflow/auto_reply.hpp"
+
+namespace relais::daemon {
+namespace email = connectors::email;
+namespace json = boost::json;
+using workflow::TimePoint;
+
+namespace {
+
+void enqueue_mail(workflow::Store& store, std::string key, std::optional<std::int64_t> request,
+                  json::object payload, TimePoint at) {
+  workflow::OutboxRow row;
+  row.effect_key = std::move(key);
+  row.kind = workflow::EffectKind::mail;
+  row.request_id = request;
+  row.payload = json::serialize(payload);
+  row.due_at = at;
+  store.enqueue(row);
+}
+
+bool out_of_office(workflow::Store& store, Services& s, const email::ParsedMail& m,
+                   const std::string& key, TimePoint at) {
+  const auto& referent = s.config.referent;
+  if (!is_referent_address(referent, m.from_address))
+    return false;
+  const std::string auto_submitted =
+      m.auto_submitted.empty() && m.vendor_auto_reply ? "auto-replied" : m.auto_submitted;
+  if (!workflow::is_out_of_office(auto_submitted, m.subject))
+    return false;
+  const auto back = workflow::back_on(m.text, local_day(at));
+  const TimePoint until =
+      back ? start_of_local_day(*back) : at + std::chrono::days(referent.absence_default_days);
+  if (until <= at)
+    return true;
+  // Many out-of-office programs answer every mail: the same news twice changes nothing.
+  if (auto known = store.absence_at(m.from_address, at); known && known->until == until)
+    return true;
+  store.set_absence({lower(m.from_address), at, until, "mail:" + m.message_id},
+                    "auto-reply:" + m.from_address, at);
+  spdlog::info("absence recorded address_is={} until=\"{}\" date_given={}",
+               iequals(m.from_address, referent.address) ? "referent" : "backup",
+               format_local(until, s.config.general.language), back.has_value());
+
+  const std::string on_duty = referent_on_duty(store, referent, at);
+  if (iequals(on_duty, referent.address))
+    return true;  // the backup is the one away, or is away too: nothing to hand over
+  // The requests the referent was asked about and has not decided go to the backup now, each
+  // with a link of its own.
+  int handed = 0;
+  for (const auto& r : store.list_requests(workflow::State::awaiting_approval, 1000)) {
+    enqueue_mail(
+        store, fmt::format("{}:backup:{}", key, r.id), r.id,
+        {{"name", "referent_request"},
+         {"recipient", on_duty},
+         {"version", r.version},
+         {"context",
+          json::object{{"standing_in", json::object{{"name", referent.name},
+                                                    {"until", format_local(until, r.language)}}}}}},
+        at);
+    ++handed;
+  }
+  spdlog::info("absence handed over requests={} to=backup", handed);
+  return true;
+}
+
+void delivery_report(workflow::Store& store, Services& s, const email::ParsedMail& m,
+                     const std::string& key, TimePoint at) {
+  const auto& referent = s.config.referent;
+  const std::string admin =
+      referent.admin_address.empty() ? referent.address : referent.admin_address;
+  int n = 0;
+  for (const auto& r : email::read_delivery_status(m.delivery_status)) {
+    if (!r.permanent()) {
+      spdlog::info("delivery report not final status={} action={}", r.status, r.action);
+      continue;
+    }
+    auto before =
+        store.mark_failing({r.recipient, r.status, r.diagnostic, m.attached_message_id, at, at});
+    spdlog::warn("address failing status={} known_before={} ours={}", r.status, before.has_value(),
+                 !m.attached_message_id.empty() &&
+                     store.request_of_message(m.attached_message_id).has_value());
+    // Never about the alert's own recipient: its bounce would report itself again.
+    if (iequals(r.recipient, admin))
+      continue;
+    if (before && at - before->at < std::chrono::hours(24))
+      continue;
+    enqueue_mail(store, fmt::format("{}:failing:{}", key, n++), std::nullopt,
+                 {{"name", "address_failing"},
+                  {"recipient", admin},
+                  {"context", json::object{{"address", r.recipient},
+                                           {"status", r.status},
+                                           {"diagnostic", r.diagnostic},
+                                           {"first", !before.has_value()}}}},
+                 at);
+  }
+}
+
+}  // namespace
+
+void took_automatic_mail(workflow::Store& store, Services& s, const email::ParsedMail& m,
+                         const std::string& key, TimePoint at) {
+  if (!m.delivery_status.empty()) {
+    delivery_report(store, s, m, key, at);
+    return;
+  }
+  out_of_office(store, s, m, key, at);
+}
+
+}  // namespace relais::daemon
