@@ -32,15 +32,6 @@ TimePoint now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
 }
 
-HttpResponse json_answer(http::status status, const json::value& v) {
-  HttpResponse res{status, 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.set("X-Content-Type-Options", "nosniff");
-  res.body() = json::serialize(v) + "\n";
-  return res;
-}
-
 HttpResponse api_error(http::status status, std::string_view message) {
   return json_answer(status,
                      json::object{{"error", json::object{{"status", static_cast<int>(status)},
@@ -311,6 +302,15 @@ boost::asio::awaitable<HttpResponse> route_api(Services& s, std::string path,
     co_return answer;
   }
   co_return api_error(http::status::not_found, "no such resource");
+}
+
+HttpResponse json_answer(http::status status, const json::value& v) {
+  HttpResponse res{status, 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.body() = json::serialize(v) + "\n";
+  return res;
 }
 
 BodyLimits with_api_limits(BodyLimits base, Services& s) {

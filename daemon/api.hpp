@@ -14,6 +14,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
 #include <string>
 
 #include "daemon/http_server.hpp"
@@ -23,6 +24,9 @@ namespace relais::daemon {
 
 boost::asio::awaitable<HttpResponse> route_api(Services& s, std::string path,
                                                const HttpRequest& req);
+
+// A JSON answer, never cached, never sniffed.
+HttpResponse json_answer(boost::beast::http::status status, const boost::json::value& v);
 
 // `base` plus the larger body a consent with its evidence needs (base64 of
 // mail.max_message_bytes).

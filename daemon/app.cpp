@@ -21,6 +21,7 @@
 #include "daemon/api.hpp"
 #include "daemon/approval_pages.hpp"
 #include "daemon/dispatcher.hpp"
+#include "daemon/hooks.hpp"
 #include "daemon/http_server.hpp"
 #include "daemon/imap_ingest.hpp"
 #include "daemon/intake.hpp"
@@ -216,8 +217,9 @@ int run_daemon(const Config& cfg) {
   services.wake_dispatcher = [&dispatcher] { dispatcher.wake(); };
   Intake intake(services);
   ApprovalPages pages(services);
-  HttpServer http(io.get_executor(), make_router(services, pages, site_dir_of(cfg)),
-                  with_api_limits(takedown_body_limits(services, pages), services));
+  HttpServer http(
+      io.get_executor(), make_router(services, pages, site_dir_of(cfg)),
+      with_hook_limits(with_api_limits(takedown_body_limits(services, pages), services), services));
   if (auto r = http.listen(cfg.http.listen); !r) {
     spdlog::critical("http.listen: {}", r.error().message);
     return 1;

@@ -65,6 +65,8 @@ workflow::OutboxRow standalone_mail(std::string_view name, std::string_view to,
   return row;
 }
 
+}  // namespace
+
 // Persons of the consent registry the agent names ("Personnes : Léa Dupont") appear in the
 // request: the link is what lets a later revocation of their consent find it.
 void link_named_persons(workflow::Store& store, std::int64_t request_id, std::string_view text,
@@ -74,8 +76,6 @@ void link_named_persons(workflow::Store& store, std::int64_t request_id, std::st
       spdlog::info("intake person linked request_id={} person={}", request_id, person);
   }
 }
-
-}  // namespace
 
 boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::string raw) {
   const workflow::ImageLimits limits{s_.config.images.max_pixels, s_.config.mail.max_message_bytes};

@@ -11,6 +11,12 @@
 
 namespace relais::daemon {
 
+// Persons of the consent registry named in `text` ("Personnes : Léa Dupont") are linked to the
+// request, so that a later revocation of their consent finds it. Inside the caller's
+// transaction.
+void link_named_persons(workflow::Store& store, std::int64_t request_id, std::string_view text,
+                        const std::string& actor, workflow::TimePoint at);
+
 class Intake {
  public:
   explicit Intake(Services& s) : s_(s) {}

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/hooks.hpp"
 #include "daemon/takedown_form.hpp"
 
 namespace relais::daemon {
@@ -130,6 +131,13 @@ Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site
     if (path == "/api/v1" || path.starts_with("/api/v1/")) {
       auto answer = co_await route_api(s, path, req);
       co_return answer;
+    }
+    if (path.starts_with("/hooks/")) {  // signed inbound webhooks
+      auto answer = co_await route_hook(s, path.substr(7), req);
+      co_return answer;
+    }
+    if (path.starts_with("/schemas/") && get) {
+      co_return schema_file(path.substr(9));
     }
     if (path.starts_with("/c/")) {  // the agent's completion form
       auto answer = co_await route_completion_link(s, pages, path.substr(3), get, post, req.body());

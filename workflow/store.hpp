@@ -248,6 +248,14 @@ class Store {
   std::optional<FailingAddress> mark_failing(const FailingAddress& f);
   std::vector<FailingAddress> failing_addresses();
 
+  // ---- signed inbound webhooks (store_people.cpp)
+  // The answer (JSON) an earlier accepted call with this key got, if any.
+  std::optional<std::string> hook_answer(std::string_view hook, std::string_view key);
+  bool hook_signature_seen(std::string_view signature);
+  // Records an accepted call; forgets signatures older than `forget_before`.
+  void record_hook_call(std::string_view hook, std::string_view key, std::string_view signature,
+                        std::string_view answer, TimePoint at, TimePoint forget_before);
+
   // ---- quarantine
   void insert_quarantine(const QuarantineRow& q);
   std::vector<QuarantineRow> list_quarantine();

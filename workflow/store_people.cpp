@@ -102,3 +102,34 @@ std::vector<Store::FailingAddress> Store::failing_addresses() {
 }
 
 }  // namespace relais::workflow
+
+namespace relais::workflow {
+
+std::optional<std::string> Store::hook_answer(std::string_view hook, std::string_view key) {
+  auto s = db_.prepare("SELECT answer FROM hook_calls WHERE hook = ? AND idempotency_key = ?");
+  s.bind_all(hook, key);
+  if (!s.step())
+    return std::nullopt;
+  return s.text(0);
+}
+
+bool Store::hook_signature_seen(std::string_view signature) {
+  auto s = db_.prepare("SELECT 1 FROM hook_signatures WHERE signature = ?");
+  s.bind_all(signature);
+  return s.step();
+}
+
+void Store::record_hook_call(std::string_view hook, std::string_view key,
+                             std::string_view signature, std::string_view answer, TimePoint at,
+                             TimePoint forget_before) {
+  db_.prepare("DELETE FROM hook_signatures WHERE at < ?").bind_all(to_millis(forget_before)).run();
+  db_.prepare("INSERT OR IGNORE INTO hook_signatures (signature, at) VALUES (?, ?)")
+      .bind_all(signature, to_millis(at))
+      .run();
+  db_.prepare(
+         "INSERT OR IGNORE INTO hook_calls (hook, idempotency_key, answer, at) VALUES (?, ?, ?, ?)")
+      .bind_all(hook, key, answer, to_millis(at))
+      .run();
+}
+
+}  // namespace relais::workflow

@@ -372,8 +372,26 @@ asio::awaitable<Result<void>> open_connection(Exchange& x) {
     Result<void> failed = network_error(nec, "Resolving the name", first_hop);
     co_return failed;
   }
+  // Checked on the addresses connected to, not on the name: a name that resolves to an
+  // internal address, now or at the next lookup, is caught all the same.
+  std::vector<tcp::endpoint> allowed;
+  std::string refusal;
+  for (const auto& e : endpoints) {
+    std::string why;
+    if (x.options.address_refused)
+      why = x.options.address_refused(e.endpoint().address().to_string());
+    if (why.empty())
+      allowed.push_back(e.endpoint());
+    else if (refusal.empty())
+      refusal = std::move(why);
+  }
+  if (allowed.empty()) {
+    Result<void> failed = invalid_input(
+        fmt::format("{} leads to an address relais may not call: {}.", first_hop.host, refusal));
+    co_return failed;
+  }
   c.tcp.expires_after(x.options.connect_timeout);
-  auto [cec, connected] = co_await c.tcp.async_connect(endpoints, kTuple);
+  auto [cec, connected] = co_await c.tcp.async_connect(allowed, kTuple);
   if (cec) {
     Result<void> failed = network_error(cec, "Connecting", first_hop);
     co_return failed;

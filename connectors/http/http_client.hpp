@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -85,10 +86,18 @@ struct ClientOptions {
   std::string https_proxy;  // "http://proxy.example.org:3128"; empty: no proxy
   std::string no_proxy;     // "example.org,.intra,10.1.2.3"; "*": no proxy for any host
   std::string user_agent = "relais";
+  // When set, called with each address a name resolves to ("10.0.0.1", "::1"); a non-empty
+  // answer (the reason) keeps the client from connecting there. With a proxy, the proxy's
+  // addresses are the ones checked, so callers that need the check use no proxy.
+  std::function<std::string(std::string_view address)> address_refused;
 };
 
 // Fills https_proxy and no_proxy from HTTPS_PROXY/https_proxy and NO_PROXY/no_proxy.
 void proxy_from_environment(ClientOptions& options);
+
+// What kind of internal address `address` (IPv4 or IPv6, with or without brackets) is:
+// "loopback", "private", "link-local"..., or "" for a public address.
+std::string internal_address_kind(std::string_view address);
 
 // Whether `host` (a name or an IP address, IPv6 with or without brackets) is the loopback.
 bool is_loopback_host(std::string_view host);

@@ -124,6 +124,8 @@ struct Config {
   HttpConfig http;
   MailConfig mail;
   RelayConfig relay;
+  // [hooks.NAME]: signed inbound webhooks; type "hook", keys as config_keys::hook_type() lists.
+  std::vector<ChannelConfig> hooks;
   ReferentConfig referent;
   WorkflowConfig workflow;
   SecurityConfig security;

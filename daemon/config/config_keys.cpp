@@ -455,6 +455,8 @@ std::string type_name(const KeySpec& spec) {
       return "list of channel names";
     case KeyType::period_list:
       return "list of periods (YYYY-MM-DD/YYYY-MM-DD)";
+    case KeyType::host_list:
+      return "list of host names or IP addresses";
     case KeyType::path:
       return "path";
     case KeyType::enumeration:

@@ -29,6 +29,7 @@ enum class KeyType {
   host,         // a host name or IP address
   secret_file,  // a path to a file holding a secret: must exist and be readable
   period_list,  // dates periods "YYYY-MM-DD/YYYY-MM-DD", first day <= last day
+  host_list,    // host names or IP addresses
 };
 
 // A validated value: text, integer, boolean or list of text.
@@ -70,6 +71,8 @@ const KeySpec* find_key(std::string_view path);
 const ChannelType* find_channel_type(std::string_view name);
 // The keys of an IMAP account: [mail.imap], or [mail.imap.NAME] for several.
 const ChannelType& imap_account_type();
+// The keys of a signed inbound webhook: [hooks.NAME].
+const ChannelType& hook_type();
 
 // The sections (tables) that hold keys: "general", "mail", "mail.relay", ...
 std::vector<std::string> sections();

@@ -98,6 +98,8 @@ class Loader {
         load_channels(node, line);
       } else if (path == "mail.imap") {
         load_imap_accounts(node, line);
+      } else if (path == "hooks") {
+        load_hooks(node, line);
       } else if (const KeySpec* spec = find_key(path)) {
         auto value = read_value(*spec, node);
         if (auto* bad = std::get_if<BadValue>(&value)) {
@@ -221,6 +223,31 @@ class Loader {
     }
   }
 
+  // Every table under [hooks] is one hook, named by its key.
+  void load_hooks(const toml::node& node, int line) {
+    const auto* table = node.as_table();
+    if (table == nullptr) {
+      problem("hooks", line, "must hold [hooks.NAME] tables");
+      return;
+    }
+    for (auto&& [key, hook] : *table) {
+      const std::string name(key.str());
+      const std::string path = "hooks." + name;
+      const int at = line_of(key, hook);
+      if (!hook.is_table()) {
+        problem(path, at,
+                fmt::format("must be a table ([{}]), not {}", path, describe_toml_type(hook)));
+        continue;
+      }
+      if (name.empty() ||
+          name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
+        problem(path, at, "a hook's name may hold only a-z, 0-9, _ and - (it is in its URL)");
+        continue;
+      }
+      hooks_.push_back(load_typed_table(path, name, hook_type(), *hook.as_table(), at));
+    }
+  }
+
   // A password or the three OAuth2 keys; clear text only to this machine.
   void check_imap_account(const std::string& path, const ChannelConfig& a,
                           const toml::table& written, int line) {
@@ -285,6 +312,8 @@ class Loader {
   }
 
   static std::string kind_of(const ChannelType& type) {
+    if (&type == &hook_type())
+      return "a hook";
     return &type == &imap_account_type() ? std::string("an IMAP account")
                                          : fmt::format("a {} channel", type.name);
   }
@@ -362,6 +391,14 @@ class Loader {
               "must name your receiving server when mail.require_dmarc is true (no verdict "
               "would be believed, so no answer by mail would ever act)");
     }
+    for (const auto& hook : hooks_) {
+      const auto& who = hook.settings.at("referent");
+      if (!who.empty() && lower(who) != lower(text("referent.address")) &&
+          lower(who) != lower(text("referent.backup_address"))) {
+        problem("hooks." + hook.name + ".referent", line("hooks." + hook.name),
+                "must be referent.address or referent.backup_address");
+      }
+    }
     const std::string& host = text("mail.relay.host");
     if (text("mail.relay.tls") == "none" && !host.empty() && !checks::is_loopback_host(host)) {
       problem("mail.relay.tls", line("mail.relay.tls"),
@@ -428,6 +465,7 @@ class Loader {
     }
     config.channels = std::move(channels_);
     config.mail.imap_accounts = std::move(imap_accounts_);
+    config.hooks = std::move(hooks_);
     config.source = file_;
     return config;
   }
@@ -438,6 +476,7 @@ class Loader {
   std::map<std::string, int> lines_;
   std::vector<ChannelConfig> channels_;
   std::vector<ChannelConfig> imap_accounts_;
+  std::vector<ChannelConfig> hooks_;
   std::vector<std::string> channel_names_;
   bool channels_seen_ = false;
 };

@@ -70,6 +70,14 @@ std::string config_reference_markdown() {
     out += row(spec.path, spec);
   }
   out +=
+      "\n### Hooks\n\n"
+      "One `[hooks.NAME]` table per signed inbound webhook, called as `POST /hooks/NAME`. "
+      "None: /hooks/ answers 404.\n\n";
+  out += header;
+  for (const auto& spec : hook_type().keys) {
+    out += row(spec.path, spec);
+  }
+  out +=
       "\n### Channels\n\n"
       "One `[channels.NAME]` table per channel (NAME: a-z, 0-9, `_`, `-`), with a `type`. "
       "Without any `[channels.…]` table, relais has the single channel `site` with the "

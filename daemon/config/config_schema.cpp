@@ -47,6 +47,7 @@ json::object key_schema(const KeySpec& spec) {
       break;
     case KeyType::sender_list:
     case KeyType::channel_list:
+    case KeyType::host_list:
       out["type"] = "array";
       out["items"] = json::object{{"type", "string"}, {"minLength", 1}};
       break;
@@ -147,6 +148,27 @@ json::object channel_schema() {
                       {"additionalProperties", std::move(channel)}};
 }
 
+// [hooks.NAME]: one table per hook.
+json::object hooks_schema() {
+  const ChannelType& type = hook_type();
+  json::object properties;
+  json::array required;
+  for (const auto& spec : type.keys) {
+    properties[spec.path] = key_schema(spec);
+    if (spec.required)
+      required.emplace_back(json::string(spec.path));
+  }
+  json::object hook{{"type", "object"},
+                    {"description", json::string(type.help)},
+                    {"properties", std::move(properties)},
+                    {"required", std::move(required)},
+                    {"additionalProperties", false}};
+  return json::object{{"type", "object"},
+                      {"description", "Signed inbound webhooks: one [hooks.NAME] table each."},
+                      {"propertyNames", json::object{{"pattern", "^[a-z0-9_-]+$"}}},
+                      {"additionalProperties", std::move(hook)}};
+}
+
 // [mail.imap]: one account's keys, or tables of them ([mail.imap.NAME]).
 json::object imap_schema() {
   const ChannelType& type = imap_account_type();
@@ -211,6 +233,7 @@ std::string generate_config_schema() {
     add_key(root, spec.path, key_schema(spec));
   }
   root["properties"].as_object()["channels"] = channel_schema();
+  root["properties"].as_object()["hooks"] = hooks_schema();
   root["properties"].as_object()["mail"].as_object()["properties"].as_object()["imap"] =
       imap_schema();
   std::string out;

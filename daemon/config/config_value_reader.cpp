@@ -83,6 +83,9 @@ std::variant<Value, BadValue> read_list(const KeySpec& spec, const toml::node& n
             "\"{}\" is not a period: write the first and last days as \"2026-02-16/2026-03-22\"",
             s)};
       }
+    } else if (spec.type == KeyType::host_list) {
+      if (std::string bad = checks::check_host(s); !bad.empty())
+        return BadValue{fmt::format("\"{}\": {}", s, bad)};
     } else if (s.empty()) {
       return BadValue{"must not contain an empty name"};
     }
@@ -138,6 +141,7 @@ std::variant<Value, BadValue> read_value(const KeySpec& spec, const toml::node& 
     case KeyType::sender_list:
     case KeyType::channel_list:
     case KeyType::period_list:
+    case KeyType::host_list:
       return read_list(spec, node);
     default: {
       const auto* text = node.as_string();

@@ -384,3 +384,23 @@ TEST_CASE("keep-alive: a connection the server closed is never trusted with a re
     CHECK(created.error().outcome_unknown);
   }
 }
+
+TEST_CASE("internal addresses are told apart from public ones") {
+  using relais::connectors::http::internal_address_kind;
+  for (const char* a : {"127.0.0.1", "127.8.9.1", "::1", "[::1]", "::ffff:127.0.0.1"})
+    CHECK(internal_address_kind(a) == "loopback");
+  for (const char* a :
+       {"10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "fd12::1", "::ffff:10.0.0.1"})
+    CHECK(internal_address_kind(a).starts_with("private"));
+  for (const char* a : {"169.254.169.254", "fe80::1", "fe80::1%eth0"})
+    CHECK(internal_address_kind(a) == "link-local");
+  CHECK(internal_address_kind("0.0.0.0") == "unspecified");
+  CHECK(internal_address_kind("::") == "unspecified");
+  CHECK(internal_address_kind("100.64.0.1") == "shared (carrier-grade NAT)");
+  CHECK(internal_address_kind("224.0.0.1") == "multicast or reserved");
+  CHECK(internal_address_kind("64:ff9b::a00:1") == "NAT64");
+  CHECK(internal_address_kind("nonsense") == "not an IP address");
+  for (const char* a :
+       {"93.184.216.34", "172.32.0.1", "192.169.0.1", "2001:db8::1", "2a01:e0a::1", "100.128.0.1"})
+    CHECK(internal_address_kind(a).empty());
+}
