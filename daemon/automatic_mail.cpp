@@ -19,6 +19,8 @@ using workflow::TimePoint;
 
 namespace {
 
+constexpr int kMaxAlertsPerReport = 5;
+
 void enqueue_mail(workflow::Store& store, std::string key, std::optional<std::int64_t> request,
                   json::object payload, TimePoint at) {
   workflow::OutboxRow row;
@@ -30,22 +32,20 @@ void enqueue_mail(workflow::Store& store, std::string key, std::optional<std::in
   store.enqueue(row);
 }
 
-bool out_of_office(workflow::Store& store, Services& s, const email::ParsedMail& m,
-                   const std::string& key, TimePoint at) {
+bool out_of_office(workflow::Store& store, Services& s, const email::ParsedMail& m, TimePoint at) {
   const auto& referent = s.config.referent;
   if (!is_referent_address(referent, m.from_address))
     return false;
-  const std::string auto_submitted =
-      m.auto_submitted.empty() && m.vendor_auto_reply ? "auto-replied" : m.auto_submitted;
-  if (!workflow::is_out_of_office(auto_submitted, m.subject))
+  // X-Auto-Response-Suppress says "do not answer me", not "I am away": the subject decides.
+  if (!workflow::is_out_of_office(m.auto_submitted, m.subject))
     return false;
   const auto back = workflow::back_on(m.text, local_day(at));
   const TimePoint until =
       back ? start_of_local_day(*back) : at + std::chrono::days(referent.absence_default_days);
   if (until <= at)
     return true;
-  // Many out-of-office programs answer every mail: the same news twice changes nothing.
-  if (auto known = store.absence_at(m.from_address, at); known && known->until == until)
+  // Many out-of-office programs answer every mail: news that changes nothing is not recorded.
+  if (auto known = store.absence_at(m.from_address, at); known && known->until >= until)
     return true;
   store.set_absence({lower(m.from_address), at, until, "mail:" + m.message_id},
                     "auto-reply:" + m.from_address, at);
@@ -60,8 +60,9 @@ bool out_of_office(workflow::Store& store, Services& s, const email::ParsedMail&
   // with a link of its own.
   int handed = 0;
   for (const auto& r : store.list_requests(workflow::State::awaiting_approval, 1000)) {
+    // Keyed by the request's version, not by this mail: a second reply hands nothing twice.
     enqueue_mail(
-        store, fmt::format("{}:backup:{}", key, r.id), r.id,
+        store, fmt::format("handover:{}:{}:{}", r.id, r.version, on_duty), r.id,
         {{"name", "referent_request"},
          {"recipient", on_duty},
          {"version", r.version},
@@ -80,23 +81,28 @@ void delivery_report(workflow::Store& store, Services& s, const email::ParsedMai
   const auto& referent = s.config.referent;
   const std::string admin =
       referent.admin_address.empty() ? referent.address : referent.admin_address;
-  int n = 0;
+  int alerts = 0;
   for (const auto& r : email::read_delivery_status(m.delivery_status)) {
     if (!r.permanent()) {
       spdlog::info("delivery report not final status={} action={}", r.status, r.action);
       continue;
     }
-    auto before =
-        store.mark_failing({r.recipient, r.status, r.diagnostic, m.attached_message_id, at, at});
-    spdlog::warn("address failing status={} known_before={} ours={}", r.status, before.has_value(),
-                 !m.attached_message_id.empty() &&
-                     store.request_of_message(m.attached_message_id).has_value());
+    // Only a report about a mail relais sent to that address counts: anyone can write a
+    // delivery report, and a forged one must not raise alerts.
+    if (!store.sent_to(m.attached_message_id, r.recipient)) {
+      spdlog::info("delivery report not about our mail status={}", r.status);
+      continue;
+    }
+    auto before = store.mark_failing(
+        {r.recipient, r.status, r.diagnostic, m.attached_message_id, at, at, std::nullopt});
+    spdlog::warn("address failing status={} known_before={}", r.status, before.has_value());
     // Never about the alert's own recipient: its bounce would report itself again.
-    if (iequals(r.recipient, admin))
+    if (iequals(r.recipient, admin) || alerts >= kMaxAlertsPerReport)
       continue;
-    if (before && at - before->at < std::chrono::hours(24))
+    if (before && before->alerted_at && at - *before->alerted_at < std::chrono::hours(24))
       continue;
-    enqueue_mail(store, fmt::format("{}:failing:{}", key, n++), std::nullopt,
+    store.mark_failing_alerted(r.recipient, at);
+    enqueue_mail(store, fmt::format("{}:failing:{}", key, alerts++), std::nullopt,
                  {{"name", "address_failing"},
                   {"recipient", admin},
                   {"context", json::object{{"address", r.recipient},
@@ -115,7 +121,7 @@ void took_automatic_mail(workflow::Store& store, Services& s, const email::Parse
     delivery_report(store, s, m, key, at);
     return;
   }
-  out_of_office(store, s, m, key, at);
+  out_of_office(store, s, m, at);
 }
 
 }  // namespace relais::daemon

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+#include <charconv>
 #include <variant>
 
 #include "connectors/http/http_client.hpp"
@@ -33,6 +34,9 @@ namespace webhook = connectors::webhook;
 using workflow::TimePoint;
 
 namespace {
+
+// How long an idempotency key is remembered.
+constexpr auto kKeepCalls = std::chrono::days(30);
 
 struct HookError {
   http::status status = http::status::unprocessable_entity;
@@ -140,7 +144,10 @@ std::variant<std::vector<StoredFile>, HookError> gather_media(Services& s,
       auto parsed = boost::urls::parse_uri(url);
       if (!parsed)
         return HookError{http::status::unprocessable_entity, "url", at + "/url", "is not a URL"};
-      const std::string host = lower(std::string(parsed->host()));
+      const std::string host = lower(std::string(parsed->encoded_host_address()));
+      if (host.find('%') != std::string::npos || host.empty())
+        return HookError{http::status::unprocessable_entity, "url", at + "/url",
+                         "has a host relais does not accept"};
       const bool listed = std::any_of(hosts.begin(), hosts.end(), [&](const std::string& h) {
         return host == h || (host.size() > h.size() && host.ends_with(h) &&
                              host[host.size() - h.size() - 1] == '.');
@@ -165,7 +172,9 @@ std::variant<std::vector<StoredFile>, HookError> gather_media(Services& s,
       options.user_agent = "relais (media fetch)";
       options.address_refused = [allow_private](std::string_view address) -> std::string {
         const std::string kind = connectors::http::internal_address_kind(address);
-        if (kind.empty() || allow_private)
+        // Link-local stays refused even for an intranet: 169.254.169.254 is where clouds
+        // hand out the machine's credentials.
+        if (kind.empty() || (allow_private && kind != "link-local"))
           return {};
         return fmt::format("{} is a {} address", address, kind);
       };
@@ -408,29 +417,41 @@ boost::asio::awaitable<HttpResponse> route_hook(Services& s, std::string name,
     co_return json_answer(http::status::unprocessable_entity, body);
   }
   const json::object& body = parsed.as_object();
+  const std::string body_sha256 = workflow::sha256_hex(req.body());
   std::string key(req["Idempotency-Key"]);
+  if (key.size() > 200)
+    co_return error_answer({http::status::bad_request, "idempotency_key", "",
+                            "the Idempotency-Key header is longer than 200 characters"});
   if (key.empty())
     key = text_of(body, "idempotency_key");
   if (key.empty())
-    key = "sha256:" + workflow::sha256_hex(req.body());
+    key = "sha256:" + body_sha256;
   if (kind == "submission" &&
       !sender_allowed(text_of(body, "sender"), s.config.mail.allowed_senders))
     co_return error_answer({http::status::unprocessable_entity, "sender_not_allowed", "/sender",
                             "is not an allowed sender (mail.allowed_senders)"});
 
-  // Before any fetch: a replay or a repeat is answered from the store.
+  // Before any fetch: a replay or a repeat is answered from the store. Every signed call's
+  // signature is kept, even one refused later: a refused decision replayed once the request's
+  // state allows it must not act.
+  const auto reused_key = [&](const workflow::Store::HookCall& call) -> std::optional<HookError> {
+    if (call.body_sha256 == body_sha256)
+      return std::nullopt;
+    return HookError{http::status::unprocessable_entity, "idempotency_key_reused",
+                     "/idempotency_key",
+                     "this idempotency key was used for another body; use a new key"};
+  };
   Acted early;
   try {
-    auto job0 = [&](workflow::Store& store) {
+    auto job0 = [&, at = now()](workflow::Store& store) {
       Acted out;
-      if (store.hook_signature_seen(signature))
+      if (!store.first_hook_signature(signature, at, at - 2 * webhook::kSignatureWindow)) {
         out.error = HookError{http::status::conflict, "replay", "",
                               "this exact call was already received (replayed signature)"};
-      else if (auto a = store.hook_answer(name, key)) {
-        out = {std::nullopt, *a, true};
-        // This call too may not be replayed as it is.
-        store.record_hook_call(name, key, signature, *a, now(),
-                               now() - 2 * webhook::kSignatureWindow);
+      } else if (auto call = store.hook_call(name, key)) {
+        out.error = reused_key(*call);
+        out.answer = call->answer;
+        out.again = true;
       }
       return out;
     };
@@ -459,18 +480,14 @@ boost::asio::awaitable<HttpResponse> route_hook(Services& s, std::string name,
   Acted acted;
   try {
     auto job2 = [&, at = now()](workflow::Store& store) {
-      if (store.hook_signature_seen(signature))
-        return Acted{HookError{http::status::conflict, "replay", "",
-                               "this exact call was already received (replayed signature)"},
-                     {}};
-      if (auto a = store.hook_answer(name, key))
-        return Acted{std::nullopt, *a, true};
+      // Another call with this key may have been committed while the media were fetched.
+      if (auto call = store.hook_call(name, key))
+        return Acted{reused_key(*call), call->answer, true};
       Acted out = kind == "submission" ? submit(store, s, name, body, files, at)
                   : kind == "takedown" ? takedown(store, s, *hook, body, files, at)
                                        : decide(store, s, *hook, body, key, at);
       if (!out.error)
-        store.record_hook_call(name, key, signature, out.answer, at,
-                               at - 2 * webhook::kSignatureWindow);
+        store.record_hook_call(name, key, {body_sha256, out.answer}, at, at - kKeepCalls);
       return out;
     };
     acted = co_await s.writer.run(job2);
@@ -501,14 +518,24 @@ HttpResponse schema_file(std::string_view path) {
 BodyLimits with_hook_limits(BodyLimits base, Services& s) {
   auto inner = base.limit_for;
   base.limit_for = [inner, &s](const HttpRequestHeader& h) -> std::optional<std::uint64_t> {
-    if (h.method() == http::verb::post && h.target().starts_with("/hooks/")) {
-      std::uint64_t most = 0;
-      for (const auto& hook : s.config.hooks)
-        most = std::max<std::uint64_t>(most, std::stoull(setting(hook, "max_media_bytes")));
-      // base64 is 4/3 of the bytes; a body may carry up to 20 files, bounded here by 4 of
-      // the largest so that one call cannot hold the server's memory.
-      if (most > 0)
-        return most / 3 * 4 * 4 + 64 * 1024;
+    // The larger body only for a configured hook, signed with a current timestamp: an
+    // unsigned caller gets the default limit, whatever it sends.
+    if (h.method() == http::verb::post && h.target().starts_with("/hooks/") &&
+        !h[webhook::kSignatureHeader].empty()) {
+      const auto* hook =
+          find_hook(s.config, std::string_view(h.target().data(), h.target().size()).substr(7));
+      std::int64_t ts = 0;
+      const auto stamp = h[webhook::kTimestampHeader];
+      const auto [end, ec] = std::from_chars(stamp.data(), stamp.data() + stamp.size(), ts);
+      const auto current = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+      if (hook != nullptr && ec == std::errc{} && end == stamp.data() + stamp.size() &&
+          ts > current - webhook::kSignatureWindow.count() &&
+          ts < current + webhook::kSignatureWindow.count()) {
+        // base64 is 4/3 of the bytes; bounded by four files of the largest size.
+        return std::stoull(setting(*hook, "max_media_bytes")) / 3 * 4 * 4 + 64 * 1024;
+      }
     }
     return inner ? inner(h) : std::nullopt;
   };

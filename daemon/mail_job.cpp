@@ -10,6 +10,7 @@
 #include "daemon/local_time.hpp"
 #include "workflow/approval_token.hpp"
 #include "workflow/declaration.hpp"
+#include "workflow/sha256.hpp"
 
 namespace relais::daemon {
 namespace json = boost::json;
@@ -156,8 +157,11 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
   };
   job.template_name = str("name");
   job.language = s.config.general.language;
+  // Keyed, so that nobody can compute a notification's Message-ID without having received it:
+  // an answer by mail in its thread then proves what the link would (daemon/mail_answers).
   job.message_id =
-      connectors::email::make_message_id(row.effect_key, domain_of(s.config.mail.from_address));
+      connectors::email::make_message_id(workflow::hmac_sha256_hex(s.token_key, row.effect_key),
+                                         domain_of(s.config.mail.from_address));
   const std::string recipient = str("recipient");
   job.request_id = row.request_id;
 

@@ -243,18 +243,28 @@ class Store {
     std::string diagnostic;
     std::string message_id;  // relais's mail that was not delivered, when the report names it
     TimePoint first_at{}, at{};
+    std::optional<TimePoint> alerted_at;  // when the administrator was last told
   };
   // Records the report (and its audit row); returns the mark the address had before, if any.
   std::optional<FailingAddress> mark_failing(const FailingAddress& f);
   std::vector<FailingAddress> failing_addresses();
+  void mark_failing_alerted(std::string_view address, TimePoint at);
+  // Whether relais sent the mail `message_id` to `address`.
+  bool sent_to(std::string_view message_id, std::string_view address);
 
   // ---- signed inbound webhooks (store_people.cpp)
-  // The answer (JSON) an earlier accepted call with this key got, if any.
-  std::optional<std::string> hook_answer(std::string_view hook, std::string_view key);
-  bool hook_signature_seen(std::string_view signature);
-  // Records an accepted call; forgets signatures older than `forget_before`.
-  void record_hook_call(std::string_view hook, std::string_view key, std::string_view signature,
-                        std::string_view answer, TimePoint at, TimePoint forget_before);
+  struct HookCall {
+    std::string body_sha256;
+    std::string answer;  // the JSON of the 202
+  };
+  // An earlier accepted call with this idempotency key, if any.
+  std::optional<HookCall> hook_call(std::string_view hook, std::string_view key);
+  // False when the signature was seen already (a replay); else records it, forgetting those
+  // older than `forget_before`.
+  bool first_hook_signature(std::string_view signature, TimePoint at, TimePoint forget_before);
+  // Records an accepted call; forgets calls older than `forget_before`.
+  void record_hook_call(std::string_view hook, std::string_view key, const HookCall& call,
+                        TimePoint at, TimePoint forget_before);
 
   // ---- quarantine
   void insert_quarantine(const QuarantineRow& q);

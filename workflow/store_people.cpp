@@ -54,10 +54,19 @@ std::optional<Store::Absence> Store::absence_at(std::string_view address, TimePo
 
 namespace {
 Store::FailingAddress read_failing(Statement& s) {
-  return {
-      s.text(0), s.text(1), s.text(2), s.text(3), from_millis(s.int64(4)), from_millis(s.int64(5))};
+  Store::FailingAddress f{s.text(0),
+                          s.text(1),
+                          s.text(2),
+                          s.text(3),
+                          from_millis(s.int64(4)),
+                          from_millis(s.int64(5)),
+                          std::nullopt};
+  if (auto a = s.optional_int64(6))
+    f.alerted_at = from_millis(*a);
+  return f;
 }
-constexpr const char* kFailingColumns = "address, status, diagnostic, message_id, first_at, at";
+constexpr const char* kFailingColumns =
+    "address, status, diagnostic, message_id, first_at, at, alerted_at";
 }  // namespace
 
 std::optional<Store::FailingAddress> Store::mark_failing(const FailingAddress& f) {
@@ -92,6 +101,34 @@ std::optional<Store::FailingAddress> Store::mark_failing(const FailingAddress& f
   return before;
 }
 
+void Store::mark_failing_alerted(std::string_view address, TimePoint at) {
+  db_.prepare("UPDATE failing_addresses SET alerted_at = ? WHERE address = ?")
+      .bind_all(to_millis(at), lower(address))
+      .run();
+}
+
+bool Store::sent_to(std::string_view message_id, std::string_view address) {
+  if (message_id.empty())
+    return false;
+  auto s =
+      db_.prepare("SELECT recipients FROM messages WHERE direction = 'out' AND message_id = ?");
+  s.bind_all(message_id);
+  const std::string wanted = lower(address);
+  while (s.step()) {
+    const std::string list = lower(s.text(0));
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+      auto end = list.find(',', pos);
+      if (end == std::string::npos)
+        end = list.size();
+      if (trim(std::string_view(list).substr(pos, end - pos)) == wanted)
+        return true;
+      pos = end + 1;
+    }
+  }
+  return false;
+}
+
 std::vector<Store::FailingAddress> Store::failing_addresses() {
   std::vector<FailingAddress> out;
   auto s = db_.prepare(
@@ -105,30 +142,35 @@ std::vector<Store::FailingAddress> Store::failing_addresses() {
 
 namespace relais::workflow {
 
-std::optional<std::string> Store::hook_answer(std::string_view hook, std::string_view key) {
-  auto s = db_.prepare("SELECT answer FROM hook_calls WHERE hook = ? AND idempotency_key = ?");
+std::optional<Store::HookCall> Store::hook_call(std::string_view hook, std::string_view key) {
+  auto s = db_.prepare(
+      "SELECT body_sha256, answer FROM hook_calls WHERE hook = ? AND idempotency_key = ?");
   s.bind_all(hook, key);
   if (!s.step())
     return std::nullopt;
-  return s.text(0);
+  return HookCall{s.text(0), s.text(1)};
 }
 
-bool Store::hook_signature_seen(std::string_view signature) {
+bool Store::first_hook_signature(std::string_view signature, TimePoint at,
+                                 TimePoint forget_before) {
+  db_.prepare("DELETE FROM hook_signatures WHERE at < ?").bind_all(to_millis(forget_before)).run();
   auto s = db_.prepare("SELECT 1 FROM hook_signatures WHERE signature = ?");
   s.bind_all(signature);
-  return s.step();
-}
-
-void Store::record_hook_call(std::string_view hook, std::string_view key,
-                             std::string_view signature, std::string_view answer, TimePoint at,
-                             TimePoint forget_before) {
-  db_.prepare("DELETE FROM hook_signatures WHERE at < ?").bind_all(to_millis(forget_before)).run();
-  db_.prepare("INSERT OR IGNORE INTO hook_signatures (signature, at) VALUES (?, ?)")
+  if (s.step())
+    return false;
+  db_.prepare("INSERT INTO hook_signatures (signature, at) VALUES (?, ?)")
       .bind_all(signature, to_millis(at))
       .run();
+  return true;
+}
+
+void Store::record_hook_call(std::string_view hook, std::string_view key, const HookCall& call,
+                             TimePoint at, TimePoint forget_before) {
+  db_.prepare("DELETE FROM hook_calls WHERE at < ?").bind_all(to_millis(forget_before)).run();
   db_.prepare(
-         "INSERT OR IGNORE INTO hook_calls (hook, idempotency_key, answer, at) VALUES (?, ?, ?, ?)")
-      .bind_all(hook, key, answer, to_millis(at))
+         "INSERT OR IGNORE INTO hook_calls (hook, idempotency_key, body_sha256, answer, at) "
+         "VALUES (?, ?, ?, ?, ?)")
+      .bind_all(hook, key, call.body_sha256, call.answer, to_millis(at))
       .run();
 }
 

@@ -148,11 +148,12 @@ SenderAuthentication sender_authentication(const std::vector<std::string>& heade
         const auto header_from = property(*r, "header.from");
         if (!header_from.empty() && !iequals(header_from, from_domain))
           continue;  // about another From than the one we read
-        out.detail = "dmarc=" + r->result;
-        out.verdict = r->result == "pass"                               ? Verdict::pass
-                      : r->result == "fail" || r->result == "permerror" ? Verdict::fail
-                                                                        : Verdict::unknown;
-        return out;
+        if (r->result == "pass" || r->result == "fail" || r->result == "permerror") {
+          out.detail = "dmarc=" + r->result;
+          out.verdict = r->result == "pass" ? Verdict::pass : Verdict::fail;
+          return out;
+        }
+        continue;  // none, temperror: an aligned DKIM signature may still say it
       }
       if (r->method == "dkim") {
         auto signer = property(*r, "header.d");

@@ -261,7 +261,7 @@ void walk_leaf(GMimeObject* obj, bool body_eligible, Walk& w) {
     return;
   }
   if (type == "message/delivery-status" || type == "message/global-delivery-status") {
-    if (w.mail.delivery_status.empty())
+    if (w.mail.delivery_status.empty() && w.attached_depth == 0)  // not a forwarded report
       w.mail.delivery_status = part_bytes(GMIME_PART(obj)).substr(0, kMaxDeliveryStatus);
     return;
   }

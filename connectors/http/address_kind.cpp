@@ -2,6 +2,8 @@
 // reach unless allowed: they lead into the machine or the organisation's network.
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
+
 #include "connectors/http/http_client.hpp"
 
 namespace relais::connectors::http {
@@ -56,6 +58,16 @@ std::string internal_address_kind(std::string_view text) {
   const auto b = v6.to_bytes();
   if ((b[0] & 0xFE) == 0xFC)
     return "private (unique local)";
+  if (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0)
+    return "private (site-local)";
+  // ::a.b.c.d (deprecated IPv4-compatible form; :: and ::1 are handled above).
+  if (std::all_of(b.begin(), b.begin() + 12, [](unsigned char c) { return c == 0; }))
+    return v4_kind(boost::asio::ip::make_address_v4(
+        boost::asio::ip::address_v4::bytes_type{b[12], b[13], b[14], b[15]}));
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
+    return "Teredo";
+  if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0x00 && b[5] == 0x01)
+    return "NAT64";  // 64:ff9b:1::/48, local-use NAT64
   if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)
     return "NAT64";  // 64:ff9b::/96 maps to IPv4 space that may be internal
   if (b[0] == 0x20 && b[1] == 0x02)

@@ -10,6 +10,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxErrors = 20;
+constexpr std::size_t kMaxMatchedLength = 2048;
 
 std::string type_of(const json::value& v) {
   switch (v.kind()) {
@@ -165,9 +166,18 @@ class Validator {
         m && n < static_cast<std::size_t>(number_of(*m)))
       fail(at, n == 0 ? std::string("must not be empty")
                       : fmt::format("must be at least {} characters long", json::serialize(*m)));
+    bool too_long = false;
     if (const auto* m = s.if_contains("maxLength");
-        m && n > static_cast<std::size_t>(number_of(*m)))
+        m && n > static_cast<std::size_t>(number_of(*m))) {
       fail(at, fmt::format("must be at most {} characters long (got {})", json::serialize(*m), n));
+      too_long = true;
+    }
+    // libstdc++'s std::regex recurses per character: a long string could exhaust the stack.
+    if (too_long || v.size() > kMaxMatchedLength) {
+      if (!too_long && (s.contains("pattern") || s.contains("format")))
+        fail(at, fmt::format("is too long to be checked (more than {} bytes)", kMaxMatchedLength));
+      return;
+    }
     if (const auto* p = s.if_contains("pattern"); p && p->is_string()) {
       const std::regex re(std::string(p->as_string()), std::regex::ECMAScript);
       if (!std::regex_search(v.begin(), v.end(), re))

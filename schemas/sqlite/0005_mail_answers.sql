@@ -24,5 +24,6 @@ CREATE TABLE failing_addresses (
   diagnostic  TEXT NOT NULL,
   message_id  TEXT NOT NULL,
   first_at    INTEGER NOT NULL,
-  at          INTEGER NOT NULL
+  at          INTEGER NOT NULL,
+  alerted_at  INTEGER
 );

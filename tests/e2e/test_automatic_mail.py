@@ -132,6 +132,11 @@ class Bounces(RelaisTestCase):
         ref = self.submit(text=TEXT, sender=agent)
         ack = r.wait_mail(to=agent, subject_has=ref)[-1]
         before = len(r.outbox())
+        # A report about a mail relais never sent to that address (forged, or someone else's):
+        # nothing recorded, nobody alerted.
+        r.send(delivery_report("inconnu@example.org", str(ack["Message-ID"])), mail_from="",
+               rcpt=[SUBMISSION])
+        self.assertEqual(r.query("SELECT address FROM failing_addresses"), [])
         code, reply = r.send(delivery_report(agent, str(ack["Message-ID"])), mail_from="",
                              rcpt=[SUBMISSION])
         self.assertEqual(code, 250, reply)

@@ -135,6 +135,10 @@ class Hooks(RelaisTestCase):
         self.assertEqual(again["reference"], ref)
         self.assertEqual(headers.get("Idempotent-Replayed"), "true")
         self.assertEqual(self.count("requests"), 1)
+        # The same key for another body: refused, so that a caller's bug does not lose a call.
+        other = dict(payload, subject="Autre événement")
+        self.assert_refused(422, "idempotency_key_reused", self.call("intranet", other),
+                            "/idempotency_key")
         # Replayed byte for byte (same signature): refused.
         body = json.dumps(payload).encode()
         signed = sign(body, ts=int(time.time()) - 2)  # not the signature of the call above

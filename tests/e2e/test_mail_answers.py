@@ -4,6 +4,7 @@ refused when the organisation's mail server says so. The replies are built as ph
 clients send them (top-posted, HTML only, with the quoted original)."""
 
 import email.utils
+import hashlib
 import html
 import time
 from email.message import EmailMessage
@@ -136,6 +137,28 @@ class MailAnswers(RelaisTestCase):
         del m["Subject"]
         m["Subject"] = f"Re: {ref}"  # the reference alone is not the thread
         code, reply = r.send(m)
+        self.assertIn("thread", reply)
+        self.assertEqual(r.state_of(ref), "awaiting_approval")
+
+
+    def test_a_notification_id_cannot_be_guessed(self):
+        """Message-IDs are keyed with relais's secret: a forger who knows how effects are named
+        (request:version:index) still cannot write "in the thread" without the mail itself."""
+        r = self.relais
+        ref, notification = self.request_mail()
+        request_id = r.query("SELECT id FROM requests WHERE reference = ?", ref)[0]["id"]
+        guesses = []
+        for version in range(1, 6):
+            for index in range(0, 4):
+                key = f"{request_id}:{version}:{index}"
+                guesses.append(f"<relais.{hashlib.sha256(key.encode()).hexdigest()[:32]}@example.org>")
+        self.assertNotIn(str(notification["Message-ID"]), guesses)
+        forged = reply_to(notification, REFERENT, "OK")
+        del forged["In-Reply-To"]
+        del forged["References"]
+        forged["In-Reply-To"] = guesses[0]
+        forged["References"] = " ".join(guesses)
+        code, reply = r.send(forged)
         self.assertIn("thread", reply)
         self.assertEqual(r.state_of(ref), "awaiting_approval")
 

@@ -30,6 +30,11 @@ TEST_CASE("a DMARC failure is a failure, whatever DKIM said") {
                  "header.from=example.org"}) == Verdict::fail);
   CHECK(verdict({"mx.example.org; dmarc=permerror header.from=example.org"}) == Verdict::fail);
   CHECK(verdict({"mx.example.org; dmarc=none header.from=example.org"}) == Verdict::unknown);
+  // No DMARC policy published, or a DNS hiccup: an aligned DKIM signature still counts.
+  CHECK(verdict({"mx.example.org; dkim=pass header.d=example.org; dmarc=none "
+                 "header.from=example.org"}) == Verdict::pass);
+  CHECK(verdict({"mx.example.org; dmarc=temperror header.from=example.org; dkim=pass "
+                 "header.d=example.org"}) == Verdict::pass);
 }
 
 TEST_CASE("without DMARC, an aligned DKIM signature counts") {

@@ -399,6 +399,10 @@ TEST_CASE("internal addresses are told apart from public ones") {
   CHECK(internal_address_kind("100.64.0.1") == "shared (carrier-grade NAT)");
   CHECK(internal_address_kind("224.0.0.1") == "multicast or reserved");
   CHECK(internal_address_kind("64:ff9b::a00:1") == "NAT64");
+  CHECK(internal_address_kind("64:ff9b:1::1") == "NAT64");
+  CHECK(internal_address_kind("fec0::1") == "private (site-local)");
+  CHECK(internal_address_kind("2001:0:4136:e378::1") == "Teredo");
+  CHECK(internal_address_kind("::127.0.0.1") == "loopback");
   CHECK(internal_address_kind("nonsense") == "not an IP address");
   for (const char* a :
        {"93.184.216.34", "172.32.0.1", "192.169.0.1", "2001:db8::1", "2a01:e0a::1", "100.128.0.1"})

@@ -98,6 +98,11 @@ TEST_CASE("lengths count characters, limits and keys with / in them") {
   json::value list = json::parse(R"({"type": "array", "maxItems": 2, "items": {"type": "null"}})");
   CHECK(problems(list, "[null, null, null]") ==
         std::vector<std::string>{": must hold at most 2 items (got 3)"});
+  // A very long string against a pattern is refused without running the regex.
+  json::value pattern = json::parse(R"({"type": "string", "pattern": "^A+$"})");
+  CHECK(problems(pattern, "\"" + std::string(1000000, 'A') + "\"") ==
+        std::vector<std::string>{": is too long to be checked (more than 2048 bytes)"});
+  CHECK(problems(pattern, "\"" + std::string(2048, 'A') + "\"").empty());
   json::value many = json::parse(R"({"type": "array", "items": {"type": "string"}})");
   std::string body = "[";
   for (int i = 0; i < 100; ++i)
