@@ -1,5 +1,7 @@
 #include "daemon/imap_ingest.hpp"
 
+#include "connectors/http/oauth2_token.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -61,6 +63,9 @@ struct ImapIngest::Account {
   std::uint32_t current_uid = 0;  // the message being handled, 0 between messages
   std::uint32_t failing_uid = 0;  // the message the last sessions failed on
   int failures = 0;               // how many sessions in a row failed on it
+  // XOAUTH2: the access token, renewed from the refresh token file (nullptr: a password).
+  std::unique_ptr<connectors::http::TokenStore> tokens;
+  std::string refused_token;  // the last token the server refused, renewed before next use
 
   Account(const ChannelConfig& c, asio::any_io_executor ex) : config(c), pause(ex) {}
 };
@@ -78,6 +83,20 @@ void ImapIngest::start() {
     a->options.tls = tls_of(setting(c, "tls"));
     a->options.extra_ca_file = setting(c, "ca_file");
     a->options.max_message_bytes = static_cast<std::size_t>(s_.config.mail.max_message_bytes);
+    if (!setting(c, "oauth2_refresh_token_file").empty()) {
+      connectors::http::ClientOptions http_options;
+      http_options.extra_ca_file = setting(c, "ca_file");
+      connectors::http::proxy_from_environment(http_options);
+      std::string secret;
+      if (const auto file = setting(c, "oauth2_client_secret_file"); !file.empty())
+        secret = read_secret(file).value_or("");
+      a->tokens = std::make_unique<connectors::http::TokenStore>(
+          connectors::http::TokenOptions{setting(c, "oauth2_token_url"),
+                                         setting(c, "oauth2_client_id"), secret,
+                                         setting(c, "oauth2_refresh_token_file"),
+                                         setting(c, "oauth2_scope"), "The identity provider"},
+          std::make_shared<connectors::http::Client>(std::move(http_options)));
+    }
     a->mailbox = setting(c, "mailbox");
     a->done_mailbox = setting(c, "done_mailbox");
     const std::string user = lower(setting(c, "username"));
@@ -141,9 +160,6 @@ asio::awaitable<void> ImapIngest::run(std::shared_ptr<Account> account) {
 
 asio::awaitable<Result<void>> ImapIngest::session(Account& a) {
   const std::string password_file = setting(a.config, "password_file");
-  if (password_file.empty())
-    co_return permanent(
-        "XOAUTH2 (oauth2_* keys) is not available yet: give password_file for this account.");
   auto opened = co_await email::ImapSession::open(ex_, a.options);
   if (!opened)
     co_return opened.error();
@@ -155,11 +171,28 @@ asio::awaitable<Result<void>> ImapIngest::session(Account& a) {
   } forget{a};
   if (stopping_)
     co_return transient("stopping");
-  const auto password = read_secret(password_file);
-  if (!password)
-    co_return permanent(fmt::format("The password file {} cannot be read.", password_file));
-  if (auto in = co_await session.login(setting(a.config, "username"), *password); !in)
-    co_return in.error();
+  if (a.tokens) {
+    // Renewing blocks on HTTP: on the worker pool. A token the server refused last time is
+    // renewed first (it may have been revoked before its expiry).
+    auto job = [&a]() {
+      return a.refused_token.empty() ? a.tokens->access_token()
+                                     : a.tokens->renewed_after(a.refused_token);
+    };
+    auto token = co_await on_pool(s_.pool, job);
+    if (!token)
+      co_return token.error();
+    a.refused_token.clear();
+    if (auto in = co_await session.login_xoauth2(setting(a.config, "username"), *token); !in) {
+      a.refused_token = *token;
+      co_return in.error();
+    }
+  } else {
+    const auto password = read_secret(password_file);
+    if (!password)
+      co_return permanent(fmt::format("The password file {} cannot be read.", password_file));
+    if (auto in = co_await session.login(setting(a.config, "username"), *password); !in)
+      co_return in.error();
+  }
   auto box = co_await session.select(a.mailbox);
   if (!box)
     co_return box.error();

@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "connectors/http/retry_hint.hpp"
-#include "connectors/x/x_token_store.hpp"
+#include "connectors/x/x_publisher.hpp"
 
 namespace relais::connectors::x {
 namespace json = boost::json;

@@ -39,7 +39,7 @@ XPublisher::XPublisher(XOptions options, std::shared_ptr<http::Client> client)
     : options_(std::move(options)),
       client_(std::move(client)),
       tokens_({options_.token_url, options_.client_id, options_.client_secret,
-               options_.refresh_token_file},
+               options_.refresh_token_file, "", "X"},
               client_) {
   options_.base_url = without_final_slashes(options_.base_url);
   options_.upload_base_url = without_final_slashes(options_.upload_base_url);

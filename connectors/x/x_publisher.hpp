@@ -38,9 +38,13 @@
 
 #include "connectors/connector.hpp"
 #include "connectors/http/http_client.hpp"
-#include "connectors/x/x_token_store.hpp"
+#include "connectors/http/oauth2_token.hpp"
 
 namespace relais::connectors::x {
+
+// The scopes relais asks for when it is authorised, and needs.
+inline constexpr std::string_view kScopes =
+    "tweet.read tweet.write users.read offline.access media.write";
 
 struct XOptions {
   std::string base_url = "https://api.x.com";         // no final '/'
@@ -80,7 +84,7 @@ class XPublisher : public Publisher {
 
   XOptions options_;
   std::shared_ptr<http::Client> client_;
-  TokenStore tokens_;
+  http::TokenStore tokens_;
   std::mutex mutex_;
   std::string user_id_;  // the account's id, read once
 };

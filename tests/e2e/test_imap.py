@@ -5,8 +5,13 @@ down is read at start; Dovecot stopped and started again under relaisd is reconn
 message that cannot be moved is flagged and does not hold the others up; kill -9 during a
 burst loses and doubles nothing."""
 
+import http.server
+import json
+import os
+import threading
 import time
 import unittest
+import urllib.parse
 
 import harness
 from harness import RelaisTestCase
@@ -133,6 +138,120 @@ class TakedownMailbox(ImapTestCase):
                 raise AssertionError("no takedown case\n" + self.relais.log_tail())
             time.sleep(0.05)
         self.assertEqual(self.requests(), [])
+
+
+class IdentityProvider:
+    """An OAuth 2.0 token endpoint (refresh_token grant, rotating the refresh token as Microsoft
+    does) and the RFC 7662 introspection endpoint Dovecot's oauth2 passdb asks."""
+
+    def __init__(self, user):
+        outer = self
+        self.user = user
+        self.refresh_tokens = {"rt-1"}
+        self.access_tokens = set()
+        self.grants = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                field = lambda k: form.get(k, [""])[0]
+                if self.path == "/token":
+                    outer.grants.append(dict((k, v[0]) for k, v in form.items()))
+                    rt = field("refresh_token")
+                    if field("grant_type") != "refresh_token" or rt not in outer.refresh_tokens:
+                        return self.answer(400, {"error": "invalid_grant",
+                                                 "error_description": "AADSTS70000: bad grant"})
+                    n = len(outer.grants)
+                    outer.refresh_tokens = {f"rt-{n + 1}"}
+                    outer.access_tokens.add(f"at-{n}")
+                    return self.answer(200, {"token_type": "Bearer", "expires_in": 3600,
+                                             "access_token": f"at-{n}",
+                                             "refresh_token": f"rt-{n + 1}",
+                                             "scope": field("scope")})
+                if self.path == "/introspect":
+                    ok = field("token") in outer.access_tokens
+                    return self.answer(200, {"active": True, "username": outer.user} if ok
+                                       else {"active": False})
+                self.answer(404, {})
+
+            def answer(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+class Xoauth2(ImapTestCase):
+    """Microsoft 365's way: no password; an access token from the refresh token file, renewed
+    and rotated, checked by the server (Dovecot's oauth2 passdb asking the provider)."""
+
+    def setUp(self):
+        self.provider = IdentityProvider("publications@example.org")
+        self.dovecot = Dovecot(("--oauth2", self.provider.url + "/introspect"), self.user)
+        self.token_file = os.path.join(self.dovecot.dir, "refresh-token")
+        with open(self.token_file, "w") as f:
+            f.write("rt-1\n")
+        os.chmod(self.token_file, 0o600)
+        section = imap_section(self.dovecot, poll_seconds=5)
+        imap = section["mail.imap"]
+        del imap["password_file"]
+        imap.update({"oauth2_token_url": self.provider.url + "/token",
+                     "oauth2_client_id": "relais-app",
+                     "oauth2_refresh_token_file": self.token_file})
+        self.relais = harness.Relais(sections=section)
+        self.relais.start()
+        self.wait_log("imap account=imap connected")
+
+    def tearDown(self):
+        super().tearDown()
+        self.provider.close()
+
+    def test_logs_in_with_a_renewed_token_and_keeps_the_rotated_refresh_token(self):
+        self.dovecot.append(harness.make_mail(subject="Par XOAUTH2"))
+        self.assertEqual([r["subject"] for r in self.wait_requests(1)], ["Par XOAUTH2"])
+        grant = self.provider.grants[0]
+        self.assertEqual(grant["grant_type"], "refresh_token")
+        self.assertEqual(grant["refresh_token"], "rt-1")
+        self.assertEqual(grant["client_id"], "relais-app")
+        self.assertIn("IMAP.AccessAsUser.All", grant["scope"])
+        with open(self.token_file) as f:
+            self.assertEqual(f.read().strip(), "rt-2")  # the rotated one, written back
+        self.assertIn("method=XOAUTH2", self.dovecot.log())
+        # Dovecot restarted: the token held is used again, no renewal needed.
+        self.dovecot.stop()
+        self.dovecot.start()
+        self.wait_log("imap account=imap connected", count=2, timeout=30)
+        self.assertEqual(len(self.provider.grants), 1)
+        log = self.relais.log_text()
+        for secret in ("rt-1", "rt-2", "at-1"):
+            self.assertNotIn(secret, log)
+
+    def test_a_refused_token_is_renewed_and_a_refused_grant_is_said(self):
+        # The provider revokes every access token: the next login is refused, the token renewed.
+        self.provider.access_tokens.clear()
+        self.dovecot.stop()
+        self.dovecot.start()
+        self.wait_log("imap account=imap connected", count=2, timeout=40)
+        self.assertEqual(len(self.provider.grants), 2)
+        # The refresh token revoked too: the error names the provider's words, never the token.
+        self.provider.access_tokens.clear()
+        self.provider.refresh_tokens.clear()
+        self.dovecot.stop()
+        self.dovecot.start()
+        self.wait_log("AADSTS70000: bad grant", timeout=40)
+        self.assertNotIn("rt-3", self.relais.log_text())
 
 
 class WithoutIdle(ImapTestCase):

@@ -62,6 +62,9 @@ def main():
     parser.add_argument("--no-move", action="store_true")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--oauth2", metavar="INTROSPECTION_URL",
+                        help="also accept XOAUTH2/OAUTHBEARER tokens, checked by POSTing them to "
+                             "this RFC 7662 introspection endpoint")
     args = parser.parse_args()
 
     root = os.path.abspath(args.dir)
@@ -89,6 +92,16 @@ def main():
     else:
         ssl_lines = "ssl = no\n"
     implicit = "yes" if args.tls else "no"
+    mechanisms = "plain login"
+    oauth2_passdb = ""
+    if args.oauth2:
+        mechanisms += " xoauth2 oauthbearer"
+        with open(os.path.join(root, "oauth2.conf.ext"), "w") as f:
+            f.write("introspection_mode = post\nintrospection_url = %s\n"
+                    "username_attribute = username\nactive_attribute = active\n"
+                    "active_value = true\n" % args.oauth2)
+        oauth2_passdb = ("passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+                         "  args = %s/oauth2.conf.ext\n}\n" % root)
     conf = """
 protocols = imap
 listen = 127.0.0.1
@@ -101,10 +114,10 @@ default_internal_group = {group}
 default_login_user = {user}
 disable_plaintext_auth = no
 {ssl_lines}
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 mail_location = maildir:{root}/mail/%u
 imap_capability = {capabilities}
-passdb {{
+{oauth2_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN {root}/users
 }}
@@ -139,7 +152,8 @@ namespace inbox {{
   separator = /
 }}
 """.format(root=root, user=user, group=grp.getgrgid(info.pw_gid).gr_name, ssl_lines=ssl_lines,
-           capabilities=capabilities, implicit=implicit, uid=info.pw_uid, gid=info.pw_gid, port=port)
+           capabilities=capabilities, implicit=implicit, mechanisms=mechanisms,
+           oauth2_passdb=oauth2_passdb, uid=info.pw_uid, gid=info.pw_gid, port=port)
     path = os.path.join(root, "dovecot.conf")
     with open(path, "w") as f:
         f.write(conf)

@@ -249,7 +249,7 @@ TEST_CASE("x: a stale or revoked refresh token is permanent, with what to do") {
   CHECK(refused.error().kind == ErrorKind::permanent);
   CHECK(contains(refused.error().message, "Value passed for the token was invalid."));
   CHECK(contains(refused.error().message,
-                 "the X authorisation was revoked or the refresh token is stale"));
+                 "the authorisation was revoked or the refresh token is stale"));
   CHECK(contains(refused.error().message, kStale));
   CHECK_FALSE(contains(refused.error().message, "rt-spent"));  // never the token
   auto checked = publisher.check();
