@@ -1,6 +1,8 @@
 // Wiring happens here and only here (STYLE: one explicit registry, no static registration).
 #include "daemon/app.hpp"
 
+#include "connectors/http/oauth2_token.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -88,7 +90,26 @@ Result<std::unique_ptr<connectors::Notifier>> make_notifier(const Config& cfg) {
   o.tls = connectors::email::parse_smtp_tls(cfg.relay.tls)
               .value_or(connectors::email::SmtpTls::starttls);
   o.username = cfg.relay.username;
-  if (!cfg.relay.password_file.empty()) {
+  if (!cfg.relay.oauth2_refresh_token_file.empty()) {
+    connectors::http::ClientOptions http_options;
+    connectors::http::proxy_from_environment(http_options);
+    std::string secret;
+    if (!cfg.relay.oauth2_client_secret_file.empty()) {
+      auto read = read_secret(cfg.relay.oauth2_client_secret_file);
+      if (!read)
+        return permanent("mail.relay.oauth2_client_secret_file: cannot read " +
+                         cfg.relay.oauth2_client_secret_file);
+      secret = *read;
+    }
+    auto tokens = std::make_shared<connectors::http::TokenStore>(
+        connectors::http::TokenOptions{cfg.relay.oauth2_token_url, cfg.relay.oauth2_client_id,
+                                       secret, cfg.relay.oauth2_refresh_token_file,
+                                       cfg.relay.oauth2_scope, "The identity provider"},
+        std::make_shared<connectors::http::Client>(std::move(http_options)));
+    o.bearer = [tokens](const std::string& refused) {
+      return refused.empty() ? tokens->access_token() : tokens->renewed_after(refused);
+    };
+  } else if (!cfg.relay.password_file.empty()) {
     auto pw = read_secret(cfg.relay.password_file);
     if (!pw)
       return permanent("mail.relay.password_file: cannot read " + cfg.relay.password_file);

@@ -205,8 +205,8 @@ Result<std::unique_ptr<SmtpClientNotifier>> SmtpClientNotifier::create(SmtpClien
   if (has_line_break_or_nul(o.username) || has_line_break_or_nul(o.password)) {
     return invalid_input("the SMTP username or password contains a line break");
   }
-  if (o.username.empty() != o.password.empty()) {
-    return invalid_input("the SMTP username and password must be given together");
+  if (o.username.empty() != (o.password.empty() && !o.bearer)) {
+    return invalid_input("the SMTP username and password (or token) must be given together");
   }
   if (o.connect_timeout.count() <= 0 || o.total_timeout.count() <= 0) {
     return invalid_input("the SMTP timeouts must be positive");
@@ -273,7 +273,21 @@ Result<void> SmtpClientNotifier::send(const OutgoingMail& mail) {
   curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
   curl_easy_setopt(c, CURLOPT_DEBUGDATA, &transfer);
   curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);  // feeds on_debug only; nothing is printed
-  if (!options_.username.empty()) {
+  std::string bearer;
+  if (!options_.username.empty() && options_.bearer) {
+    std::string refused;
+    {
+      std::lock_guard lock(refused_mutex_);
+      refused = refused_token_;
+    }
+    auto token = options_.bearer(refused);
+    if (!token)
+      return token.error();
+    bearer = std::move(*token);
+    curl_easy_setopt(c, CURLOPT_USERNAME, options_.username.c_str());
+    curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, bearer.c_str());
+    curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+  } else if (!options_.username.empty()) {
     curl_easy_setopt(c, CURLOPT_USERNAME, options_.username.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, options_.password.c_str());
   }
@@ -291,8 +305,18 @@ Result<void> SmtpClientNotifier::send(const OutgoingMail& mail) {
                 mail.recipients.size(), mail.data.size());
     return {};
   }
+  if (rc == CURLE_LOGIN_DENIED && !bearer.empty()) {
+    std::lock_guard lock(refused_mutex_);
+    refused_token_ = bearer;  // renewed before the next try (the outbox retries)
+  }
   const char* curl_message = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);
   Error e = map_failure(rc, code, transfer.last_reply, curl_message, server);
+  if (rc == CURLE_LOGIN_DENIED && !bearer.empty()) {
+    // A refused access token is renewed before the next try: worth retrying.
+    e = transient(fmt::format(
+        "The mail server {} refused the access token (SMTP {}); it is renewed before the next try.",
+        server, code));
+  }
   log()->warn("smtp failed id_hash={} relay={} curl={} smtp_code={} transient={} error=\"{}\"",
               id_hash, server, static_cast<int>(rc), code, e.kind == ErrorKind::transient,
               e.message);

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +35,10 @@ struct SmtpClientOptions {
   std::chrono::milliseconds total_timeout{std::chrono::seconds(120)};
   std::string helo_name;  // EHLO name; empty: the local host name
   std::string ca_file;    // optional CA bundle (private CA); empty: the system store
+  // XOAUTH2 instead of the password (Microsoft 365, Google): an access token for `username`,
+  // renewed by the caller; called with the token the server last refused ("" otherwise),
+  // which must then not be given again. Empty: the password.
+  std::function<Result<std::string>(const std::string& refused)> bearer;
 };
 
 // True for "localhost", 127.0.0.0/8 and ::1.
@@ -54,6 +60,8 @@ class SmtpClientNotifier : public Notifier {
 
   SmtpClientOptions options_;
   std::string url_;
+  std::mutex refused_mutex_;
+  std::string refused_token_;  // the last token the server refused
 };
 
 }  // namespace relais::connectors::email

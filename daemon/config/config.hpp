@@ -62,6 +62,12 @@ struct RelayConfig {
   std::string username;
   std::string password_file;
   int timeout_seconds = 0;
+  // XOAUTH2 instead of a password: all three set, or none.
+  std::string oauth2_token_url;
+  std::string oauth2_client_id;
+  std::string oauth2_client_secret_file;
+  std::string oauth2_refresh_token_file;
+  std::string oauth2_scope;
 };
 
 struct ReferentConfig {

@@ -406,7 +406,27 @@ class Loader {
                           "use starttls or implicit",
                           host));
     }
-    if (!text("mail.relay.username").empty() && !lines_.contains("mail.relay.password_file")) {
+    // A key written but refused (a missing file) counts as given: one mistake, one problem.
+    const auto given = [&](const char* key) {
+      return !text(key).empty() || std::any_of(problems_.begin(), problems_.end(),
+                                               [&](const auto& p) { return p.key == key; });
+    };
+    const bool oauth2 = given("mail.relay.oauth2_token_url") ||
+                        given("mail.relay.oauth2_client_id") ||
+                        given("mail.relay.oauth2_refresh_token_file");
+    if (oauth2 && !(given("mail.relay.oauth2_token_url") && given("mail.relay.oauth2_client_id") &&
+                    given("mail.relay.oauth2_refresh_token_file"))) {
+      problem("mail.relay", line("mail.relay"),
+              "XOAUTH2 needs oauth2_token_url, oauth2_client_id and oauth2_refresh_token_file");
+    } else if (oauth2 && text("mail.relay.username").empty()) {
+      problem("mail.relay.username", line("mail.relay"),
+              "must name the account to send as with XOAUTH2");
+    } else if (oauth2 && lines_.contains("mail.relay.password_file") &&
+               !text("mail.relay.password_file").empty()) {
+      problem("mail.relay.password_file", line("mail.relay.password_file"),
+              "give password_file or the oauth2_* keys, not both");
+    } else if (!oauth2 && !text("mail.relay.username").empty() &&
+               !lines_.contains("mail.relay.password_file")) {
       problem("mail.relay.password_file", line("mail.relay.username"),
               "must name the file holding the password when mail.relay.username is set");
     }

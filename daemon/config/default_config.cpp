@@ -50,6 +50,11 @@ tls = "starttls"         # starttls | implicit | none (none only for a loopback 
 username = ""            # SMTP user name; empty = no authentication
 password_file = ""       # file holding the SMTP password
 timeout_seconds = 30     # time-out of each exchange with the relay
+oauth2_token_url = ""    # XOAUTH2 instead of a password: token endpoint (Microsoft 365, Google)
+oauth2_client_id = ""    # XOAUTH2: the app's client id
+oauth2_client_secret_file = ""  # XOAUTH2: client secret file; empty for a public client
+oauth2_refresh_token_file = ""  # XOAUTH2: refresh token file, rewritten when rotated
+oauth2_scope = "https://outlook.office.com/SMTP.Send offline_access"  # XOAUTH2: scope asked
 
 # A real relay, for example:
 # [mail.relay]

@@ -96,3 +96,45 @@ TEST_CASE("imap config: each mistake named where it is") {
     CHECK(problems[0].message.find(k.says) != std::string::npos);
   }
 }
+
+TEST_CASE("relay config: XOAUTH2 needs its three keys and a username, not a password too") {
+  Secret secret;
+  const std::string file = secret.path.string();
+  const auto c = must_load(
+      "[mail.relay]\nhost = \"smtp.office365.com\"\nusername = \"p@example.org\"\n"
+      "oauth2_token_url = \"https://login.example.org/token\"\n"
+      "oauth2_client_id = \"app\"\noauth2_refresh_token_file = \"" +
+      file + "\"\n");
+  CHECK(c.relay.oauth2_scope == "https://outlook.office.com/SMTP.Send offline_access");
+  CHECK(c.relay.oauth2_refresh_token_file == file);
+
+  auto p = problems_of(
+      "[mail.relay]\nhost = \"smtp.example.org\"\nusername = \"p@example.org\"\n"
+      "oauth2_token_url = \"https://login.example.org/token\"\n");
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].message.find("oauth2_client_id") != std::string::npos);
+  p = problems_of(
+      "[mail.relay]\nhost = \"smtp.example.org\"\n"
+      "oauth2_token_url = \"https://login.example.org/token\"\n"
+      "oauth2_client_id = \"app\"\noauth2_refresh_token_file = \"" +
+      file + "\"\n");
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].key == "mail.relay.username");
+  p = problems_of(
+      "[mail.relay]\nhost = \"smtp.example.org\"\nusername = \"p@example.org\"\n"
+      "password_file = \"" +
+      file +
+      "\"\n"
+      "oauth2_token_url = \"https://login.example.org/token\"\n"
+      "oauth2_client_id = \"app\"\noauth2_refresh_token_file = \"" +
+      file + "\"\n");
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].message.find("not both") != std::string::npos);
+  // A refresh token file that does not exist: one problem, about that file.
+  p = problems_of(
+      "[mail.relay]\nhost = \"smtp.example.org\"\nusername = \"p@example.org\"\n"
+      "oauth2_token_url = \"https://login.example.org/token\"\n"
+      "oauth2_client_id = \"app\"\noauth2_refresh_token_file = \"/nonexistent/rt\"\n");
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].key == "mail.relay.oauth2_refresh_token_file");
+}

@@ -47,11 +47,21 @@ if mode == 'silent':
     threading.Thread(target=hold, daemon=True).start()
     sys.stdin.read(); os._exit(0)
 
+import base64
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 class Handler:
     n = 0
+    async def auth_XOAUTH2(self, server, args):
+        if len(args) == 2:
+            said = base64.b64decode(args[1])
+        else:
+            said = await server.challenge_auth('', encode_to_b64=False)
+        with open(os.path.join(outdir, 'xoauth2'), 'ab') as f: f.write(said + b'\n')
+        if said == b'user=relais@example.org\x01auth=Bearer at-good\x01\x01':
+            return AuthResult(success=True, auth_data=LoginPassword(b'relais@example.org', b''))
+        return AuthResult(success=False, handled=False)
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if mode == 'rcpt550' and address.startswith('nobody'):
             return '550 5.1.1 <%s>: Recipient address rejected' % address
@@ -76,6 +86,8 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=True, auth_data=auth_data)
 
 kw = dict(hostname='127.0.0.1', port=free_port())
+if mode == 'xoauth2':
+    kw.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
 if mode == 'auth':
     kw.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
 if mode in ('starttls', 'implicit'):
@@ -314,6 +326,39 @@ TEST_CASE("AUTH with the right password sends; a wrong one is refused for good")
   CHECK(server.received() == 1);
 }
 
+TEST_CASE("XOAUTH2: the token is sent as the SASL string; a refused one is renewed") {
+  SmtpServer server("xoauth2");
+  SmtpClientOptions o = loopback(server.port());
+  o.username = "relais@example.org";
+  std::vector<std::string> asked;  // what the notifier reported refused, at each call
+  std::string next = "at-stale";
+  o.bearer = [&](const std::string& refused) -> relais::Result<std::string> {
+    asked.push_back(refused);
+    if (!refused.empty())
+      next = "at-good";  // renewed
+    return next;
+  };
+  auto notifier = make(o);
+  auto first = notifier->send(dotted_mail());
+  REQUIRE_FALSE(first.ok());
+  CHECK(first.error().kind == ErrorKind::transient);  // the outbox tries again
+  CHECK(first.error().message.find("at-stale") == std::string::npos);
+  auto second = notifier->send(dotted_mail());
+  REQUIRE_MESSAGE(second.ok(), (second.ok() ? "" : second.error().message));
+  CHECK(asked == std::vector<std::string>{"", "at-stale"});
+  REQUIRE(server.received() == 1);
+  CHECK(server.envelope(1).at("login").as_string() == "relais@example.org");
+
+  // A token the provider cannot give: that error, nothing sent.
+  o.bearer = [](const std::string&) -> relais::Result<std::string> {
+    return relais::permanent("The identity provider refused the refresh token (revoked).");
+  };
+  auto refused = make(o)->send(dotted_mail());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("revoked") != std::string::npos);
+  CHECK(server.received() == 1);
+}
+
 TEST_CASE("STARTTLS is required: a server without it gets nothing in clear text") {
   SmtpServer server("ok");
   SmtpClientOptions o = loopback(server.port());
@@ -380,7 +425,7 @@ TEST_CASE("options are checked at creation") {
           o.password = "p\r\nQUIT";
         }) == "the SMTP username or password contains a line break");
   CHECK(refused([](SmtpClientOptions& o) { o.username = "u"; }) ==
-        "the SMTP username and password must be given together");
+        "the SMTP username and password (or token) must be given together");
   CHECK(refused([](SmtpClientOptions& o) { o.total_timeout = 0s; }) ==
         "the SMTP timeouts must be positive");
 
