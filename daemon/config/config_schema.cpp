@@ -148,9 +148,8 @@ json::object channel_schema() {
                       {"additionalProperties", std::move(channel)}};
 }
 
-// [hooks.NAME]: one table per hook.
-json::object hooks_schema() {
-  const ChannelType& type = hook_type();
+// One table of a typed kind (an IMAP account, a hook): its keys, the required ones, no other.
+json::object typed_table_schema(const ChannelType& type) {
   json::object properties;
   json::array required;
   for (const auto& spec : type.keys) {
@@ -158,32 +157,24 @@ json::object hooks_schema() {
     if (spec.required)
       required.emplace_back(json::string(spec.path));
   }
-  json::object hook{{"type", "object"},
-                    {"description", json::string(type.help)},
-                    {"properties", std::move(properties)},
-                    {"required", std::move(required)},
-                    {"additionalProperties", false}};
+  return json::object{{"type", "object"},
+                      {"description", json::string(type.help)},
+                      {"properties", std::move(properties)},
+                      {"required", std::move(required)},
+                      {"additionalProperties", false}};
+}
+
+// [hooks.NAME]: one table per hook.
+json::object hooks_schema() {
   return json::object{{"type", "object"},
                       {"description", "Signed inbound webhooks: one [hooks.NAME] table each."},
                       {"propertyNames", json::object{{"pattern", "^[a-z0-9_-]+$"}}},
-                      {"additionalProperties", std::move(hook)}};
+                      {"additionalProperties", typed_table_schema(hook_type())}};
 }
 
 // [mail.imap]: one account's keys, or tables of them ([mail.imap.NAME]).
 json::object imap_schema() {
-  const ChannelType& type = imap_account_type();
-  json::object properties;
-  json::array required;
-  for (const auto& spec : type.keys) {
-    properties[spec.path] = key_schema(spec);
-    if (spec.required)
-      required.emplace_back(json::string(spec.path));
-  }
-  json::object account{{"type", "object"},
-                       {"description", json::string(type.help)},
-                       {"properties", std::move(properties)},
-                       {"required", std::move(required)},
-                       {"additionalProperties", false}};
+  json::object account = typed_table_schema(imap_account_type());
   json::object several{{"type", "object"},
                        {"description", "Several accounts: one [mail.imap.NAME] table each."},
                        {"minProperties", 1},
