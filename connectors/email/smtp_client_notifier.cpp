@@ -2,6 +2,7 @@
 // curl's result mapped to transient/permanent by the server's last reply code. Only the server's
 // replies are captured for messages (never what we send, which holds AUTH), with addresses masked.
 #include "connectors/email/smtp_client_notifier.hpp"
+#include "workflow/loopback.hpp"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -170,18 +171,7 @@ std::optional<SmtpTls> parse_smtp_tls(std::string_view text) {
 }
 
 bool is_loopback_host(std::string_view host) {
-  if (host == "localhost") {
-    return true;
-  }
-  in_addr v4{};
-  if (inet_pton(AF_INET, std::string(host).c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, std::string(unbracket(host)).c_str(), &v6) == 1) {
-    return IN6_IS_ADDR_LOOPBACK(&v6);
-  }
-  return false;
+  return relais::is_loopback_host(host);
 }
 
 SmtpClientNotifier::SmtpClientNotifier(SmtpClientOptions options, std::string url)

@@ -3,6 +3,7 @@
 // Connections are kept for the next call to the same host (connection_pool.hpp). Messages name
 // the host, never the URL (a query may carry a token).
 #include "connectors/http/http_client.hpp"
+#include "workflow/loopback.hpp"
 
 #include "connectors/http/connection_pool.hpp"
 #include "connectors/http/tls_client.hpp"
@@ -460,14 +461,7 @@ void proxy_from_environment(ClientOptions& options) {
 }
 
 bool is_loopback_host(std::string_view host) {
-  std::string h = lower(host);
-  if (h.size() > 2 && h.front() == '[' && h.back() == ']')
-    h = h.substr(1, h.size() - 2);
-  if (h == "localhost" || h.ends_with(".localhost"))
-    return true;
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(h, ec);
-  return !ec && address.is_loopback();
+  return relais::is_loopback_host(host);
 }
 
 bool bypasses_proxy(std::string_view host, std::string_view no_proxy) {

@@ -1,6 +1,7 @@
 // Syntax checks of configuration values (see config_checks.hpp). Only check_time_zone and
 // check_secret_file touch the file system, and only to look; nothing is read.
 #include "daemon/config/config_checks.hpp"
+#include "workflow/loopback.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -202,10 +203,7 @@ std::string check_url(std::string_view value, bool https_unless_loopback) {
 }
 
 bool is_loopback_host(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return host == "localhost" || host == "::1" || (host.starts_with("127.") && is_ipv4(host));
+  return relais::is_loopback_host(host);
 }
 
 std::string check_time_zone(std::string_view value) {
