@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
+#include <map>
 #include <variant>
 
 #include "connectors/http/http_client.hpp"
@@ -45,12 +46,26 @@ struct HookError {
   std::string message;
 };
 
-HttpResponse error_answer(const HookError& e) {
+// `extra`: more members of the error object (the schema's problems).
+HttpResponse error_answer(const HookError& e, json::object extra = {}) {
   json::object err{
       {"status", static_cast<int>(e.status)}, {"code", e.code}, {"message", e.message}};
   if (!e.field.empty())
     err["field"] = e.field;
+  for (auto& [k, v] : extra)
+    err[k] = std::move(v);
   return json_answer(e.status, json::object{{"error", std::move(err)}});
+}
+
+// The body schema of a hook kind, parsed once: the embedded text never changes.
+const json::value& body_schema(const std::string& kind) {
+  static const std::map<std::string, json::value> kSchemas = [] {
+    std::map<std::string, json::value> out;
+    for (const char* k : {"submission", "takedown", "decision"})
+      out[k] = json::parse(*webhook::embedded_schema(fmt::format("hooks/{}.schema.json", k)));
+    return out;
+  }();
+  return kSchemas.at(kind);
 }
 
 TimePoint now() {
@@ -402,19 +417,15 @@ boost::asio::awaitable<HttpResponse> route_hook(Services& s, std::string name,
   if (ec)
     co_return error_answer({http::status::bad_request, "json", "",
                             fmt::format("the body is not JSON: {}", ec.message())});
-  const auto schema_path = fmt::format("hooks/{}.schema.json", kind);
-  const auto problems =
-      webhook::validate(json::parse(*webhook::embedded_schema(schema_path)), parsed);
+  const auto problems = webhook::validate(body_schema(kind), parsed);
   if (!problems.empty()) {
-    auto res = error_answer({http::status::unprocessable_entity, "schema", problems[0].pointer,
-                             fmt::format("{} {}", problems[0].pointer, problems[0].message)});
     json::array all;
     for (const auto& p : problems)
       all.push_back(json::object{{"field", p.pointer}, {"message", p.message}});
-    auto body = json::parse(res.body());
-    body.as_object()["error"].as_object()["problems"] = std::move(all);
-    body.as_object()["error"].as_object()["schema"] = "/schemas/" + schema_path;
-    co_return json_answer(http::status::unprocessable_entity, body);
+    co_return error_answer({http::status::unprocessable_entity, "schema", problems[0].pointer,
+                            fmt::format("{} {}", problems[0].pointer, problems[0].message)},
+                           {{"problems", std::move(all)},
+                            {"schema", fmt::format("/schemas/hooks/{}.schema.json", kind)}});
   }
   const json::object& body = parsed.as_object();
   const std::string body_sha256 = workflow::sha256_hex(req.body());

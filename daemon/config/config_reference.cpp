@@ -49,6 +49,13 @@ std::string row(std::string_view key, const KeySpec& spec) {
 constexpr std::string_view header =
     "| key | type | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n";
 
+std::string key_table(const std::vector<KeySpec>& specs) {
+  std::string out(header);
+  for (const auto& spec : specs)
+    out += row(spec.path, spec);
+  return out;
+}
+
 }  // namespace
 
 std::string config_reference_markdown() {
@@ -65,18 +72,12 @@ std::string config_reference_markdown() {
       "\n### IMAP accounts\n\n"
       "`[mail.imap]` is one mailbox relais reads; `[mail.imap.NAME]` tables are several (one "
       "for submissions, one for takedowns...). None: relais reads no mailbox.\n\n";
-  out += header;
-  for (const auto& spec : imap_account_type().keys) {
-    out += row(spec.path, spec);
-  }
+  out += key_table(imap_account_type().keys);
   out +=
       "\n### Hooks\n\n"
       "One `[hooks.NAME]` table per signed inbound webhook, called as `POST /hooks/NAME`. "
       "None: /hooks/ answers 404.\n\n";
-  out += header;
-  for (const auto& spec : hook_type().keys) {
-    out += row(spec.path, spec);
-  }
+  out += key_table(hook_type().keys);
   out +=
       "\n### Channels\n\n"
       "One `[channels.NAME]` table per channel (NAME: a-z, 0-9, `_`, `-`), with a `type`. "
@@ -88,10 +89,7 @@ std::string config_reference_markdown() {
       out += " Any other key ending in `_file` is accepted as a secret file.";
     }
     out += "\n\n";
-    out += header;
-    for (const auto& spec : type.keys) {
-      out += row(spec.path, spec);
-    }
+    out += key_table(type.keys);
   }
   return out;
 }
