@@ -189,6 +189,11 @@ int run_daemon(const Config& cfg) {
     spdlog::critical("{}", checks.error().message);
     return 1;
   }
+  auto working_time = WorkingTime::from_config(cfg);
+  if (!working_time) {
+    spdlog::critical("working_hours: {}", working_time.error().message);
+    return 1;
+  }
   workflow::Engine engine(make_policy(cfg));
   workflow::CaseDesk cases(engine, make_case_settings(cfg));
   Metrics metrics;
@@ -209,7 +214,8 @@ int run_daemon(const Config& cfg) {
                     *key,
                     {},
                     {},
-                    *checks};
+                    *checks,
+                    *working_time};
 
   {
     // Files written before a crash whose rows never committed: nothing refers to them.

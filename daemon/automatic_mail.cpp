@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "connectors/email/inbound_report.hpp"
+#include "daemon/absence.hpp"
 #include "daemon/local_time.hpp"
 #include "daemon/mail_answers.hpp"
 #include "daemon/mail_job.hpp"
@@ -47,32 +48,11 @@ bool out_of_office(workflow::Store& store, Services& s, const email::ParsedMail&
   // Many out-of-office programs answer every mail: news that changes nothing is not recorded.
   if (auto known = store.absence_at(m.from_address, at); known && known->until >= until)
     return true;
-  store.set_absence({lower(m.from_address), at, until, "mail:" + m.message_id},
-                    "auto-reply:" + m.from_address, at);
   spdlog::info("absence recorded address_is={} until=\"{}\" date_given={}",
                iequals(m.from_address, referent.address) ? "referent" : "backup",
                format_local(until, s.config.general.language), back.has_value());
-
-  const std::string on_duty = referent_on_duty(store, referent, at);
-  if (iequals(on_duty, referent.address))
-    return true;  // the backup is the one away, or is away too: nothing to hand over
-  // The requests the referent was asked about and has not decided go to the backup now, each
-  // with a link of its own.
-  int handed = 0;
-  for (const auto& r : store.list_requests(workflow::State::awaiting_approval, 1000)) {
-    // Keyed by the request's version, not by this mail: a second reply hands nothing twice.
-    enqueue_mail(
-        store, fmt::format("handover:{}:{}:{}", r.id, r.version, on_duty), r.id,
-        {{"name", "referent_request"},
-         {"recipient", on_duty},
-         {"version", r.version},
-         {"context",
-          json::object{{"standing_in", json::object{{"name", referent.name},
-                                                    {"until", format_local(until, r.language)}}}}}},
-        at);
-    ++handed;
-  }
-  spdlog::info("absence handed over requests={} to=backup", handed);
+  record_absence(store, referent, m.from_address, at, until, "mail:" + m.message_id,
+                 "auto-reply:" + m.from_address, at);
   return true;
 }
 

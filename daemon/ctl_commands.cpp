@@ -20,6 +20,7 @@
 #include "daemon/ctl_audit.hpp"
 #include "daemon/ctl_channel.hpp"
 #include "daemon/ctl_consent.hpp"
+#include "daemon/ctl_referent.hpp"
 #include "daemon/ctl_render.hpp"
 #include "daemon/ctl_store.hpp"
 #include "daemon/ctl_takedown.hpp"
@@ -61,6 +62,10 @@ constexpr const char* kUsage =
     "  consent revoke N [--reason TEXT]     revoke consent N and take down what it covered\n"
     "  channel list                         the configured channels and their types\n"
     "  channel test NAME                    check a channel's credentials without posting\n"
+    "  referent away --until DATE [--from DATE] [--who referent|backup]\n"
+    "                                       away to DATE inclusive: the backup decides\n"
+    "  referent back [--who referent|backup]  back now\n"
+    "  referent absences                    who is or will be away\n"
     "ID is the numeric id or the reference (PUB-2026-0042, any case); CASE is the numeric id\n"
     "or the reference (DI-2026-0007). --json prints JSON.\n"
     "Exit status: 0 done, 1 refused or failed (nothing changed), 2 usage or broken audit chain.\n";
@@ -344,7 +349,7 @@ int run_ctl(const Config& config, const CtlArgs& args, const CtlOptions& opts, s
       {"list", ctl_list},      {"show", ctl_show},         {"approve", ctl_approve},
       {"reject", ctl_reject},  {"override", ctl_override}, {"quarantine", ctl_quarantine},
       {"audit", ctl_audit},    {"consent", ctl_consent},   {"takedown", ctl_takedown},
-      {"channel", ctl_channel}};
+      {"channel", ctl_channel},  {"referent", ctl_referent}};
   if (args.empty()) {
     err << kUsage;
     return 2;

@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 
+#include "connectors/http/http_client.hpp"
 #include "daemon/services.hpp"
 
 namespace relais::daemon {
@@ -34,6 +35,7 @@ class Dispatcher {
   boost::asio::awaitable<void> fire_case(workflow::CaseTimerRow timer);
   boost::asio::awaitable<void> run_checks(const workflow::OutboxRow& row);
   boost::asio::awaitable<void> send_mail(const workflow::OutboxRow& row);
+  boost::asio::awaitable<void> send_chat_row(const workflow::OutboxRow& row);
   boost::asio::awaitable<void> publish_or_remove(const workflow::OutboxRow& row);
   // Waits up to `wait`, less when woken or when another process (relaisctl) commits.
   boost::asio::awaitable<void> sleep_until_work(std::chrono::milliseconds wait);
@@ -50,6 +52,7 @@ class Dispatcher {
   std::mutex running_mutex_;
   std::set<std::int64_t> running_;  // outbox rows being executed by this process
   std::mt19937_64 rng_{std::random_device{}()};
+  std::shared_ptr<connectors::http::Client> chat_client_;  // made at the first chat
 };
 
 }  // namespace relais::daemon

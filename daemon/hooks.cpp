@@ -90,21 +90,6 @@ std::string text_of(const json::object& o, std::string_view key) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-// media_hosts is kept as TOML text: ["a.example.org", "b"].
-std::vector<std::string> host_list(const ChannelConfig& h) {
-  std::vector<std::string> out;
-  const std::string text = setting(h, "media_hosts");
-  std::size_t pos = 0;
-  while ((pos = text.find('"', pos)) != std::string::npos) {
-    const auto end = text.find('"', pos + 1);
-    if (end == std::string::npos)
-      break;
-    out.push_back(lower(text.substr(pos + 1, end - pos - 1)));
-    pos = end + 1;
-  }
-  return out;
-}
-
 std::string type_from_name(std::string_view filename) {
   const std::string name = lower(filename);
   for (const auto& [ext, type] :
@@ -137,7 +122,7 @@ std::variant<std::vector<StoredFile>, HookError> gather_media(Services& s,
   std::vector<StoredFile> out;
   const auto max_bytes = static_cast<std::size_t>(std::stoll(setting(hook, "max_media_bytes")));
   const bool allow_private = setting(hook, "allow_private_addresses") == "true";
-  const auto hosts = host_list(hook);
+  const auto hosts = hook.list("media_hosts");
   for (std::size_t i = 0; i < media.size(); ++i) {
     const auto& m = media[i].as_object();
     const std::string at = fmt::format("/media/{}", i);

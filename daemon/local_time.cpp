@@ -123,11 +123,22 @@ std::chrono::year_month_day local_day(workflow::TimePoint t) {
 }
 
 workflow::TimePoint start_of_local_day(std::chrono::year_month_day d) {
+  return instant_of({d, 0});
+}
+
+workflow::LocalMinute local_minute(workflow::TimePoint t) {
+  const std::tm tm = local_tm(t);
+  return {local_day(t), tm.tm_hour * 60 + tm.tm_min};
+}
+
+workflow::TimePoint instant_of(workflow::LocalMinute m) {
   std::tm tm{};
-  tm.tm_year = static_cast<int>(d.year()) - 1900;
-  tm.tm_mon = static_cast<int>(static_cast<unsigned>(d.month())) - 1;
-  tm.tm_mday = static_cast<int>(static_cast<unsigned>(d.day()));
-  tm.tm_isdst = -1;
+  tm.tm_year = static_cast<int>(m.day.year()) - 1900;
+  tm.tm_mon = static_cast<int>(static_cast<unsigned>(m.day.month())) - 1;
+  tm.tm_mday = static_cast<int>(static_cast<unsigned>(m.day.day()));
+  tm.tm_hour = m.minute / 60;
+  tm.tm_min = m.minute % 60;
+  tm.tm_isdst = -1;  // in a spring-forward gap, mktime moves on to the first real minute
   return std::chrono::time_point_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::from_time_t(::mktime(&tm)));
 }

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "workflow/request.hpp"
+#include "workflow/working_hours.hpp"
 
 namespace relais::daemon {
 
@@ -24,5 +25,8 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view text);
 // The calendar day of `t` in the configured zone, and the first instant of a day there.
 std::chrono::year_month_day local_day(workflow::TimePoint t);
 workflow::TimePoint start_of_local_day(std::chrono::year_month_day d);
+// The wall-clock minute of `t` in the configured zone, and back (seconds dropped).
+workflow::LocalMinute local_minute(workflow::TimePoint t);
+workflow::TimePoint instant_of(workflow::LocalMinute m);
 
 }  // namespace relais::daemon

@@ -3,13 +3,18 @@
 #include "daemon/mail_job.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
 #include "connectors/email/message_builder.hpp"
 #include "daemon/case_mail.hpp"
+#include "daemon/held_mail.hpp"
 #include "daemon/local_time.hpp"
 #include "workflow/approval_token.hpp"
+#include "workflow/ascii.hpp"
 #include "workflow/declaration.hpp"
+#include "workflow/image_pipeline.hpp"
+#include "workflow/video_probe.hpp"
 #include "workflow/sha256.hpp"
 
 namespace relais::daemon {
@@ -47,6 +52,10 @@ std::string domain_of(const std::string& address) {
   const auto at = address.rfind('@');
   return at == std::string::npos ? "relais.invalid" : address.substr(at + 1);
 }
+
+// Pictures in a notification: enough to judge at a glance, few enough to stay a light mail.
+constexpr std::size_t kMaxPictures = 6;
+constexpr int kPictureSide = 480;
 
 std::string excerpt(const std::string& text) {
   if (text.size() <= 400)
@@ -156,6 +165,7 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
   };
   job.template_name = str("name");
+  job.effect_key = row.effect_key;
   job.language = s.config.general.language;
   // Keyed, so that nobody can compute a notification's Message-ID without having received it:
   // an answer by mail in its thread then proves what the link would (daemon/mail_answers).
@@ -174,6 +184,7 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
       job.context = ctx->as_object();
     }
     job.to = {recipient};
+    job.held_until = hold_until(s.working_time, job, now);
     return job;
   }
   auto request = store.load_request(*row.request_id);
@@ -182,6 +193,9 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
     return job;
   }
   job.request_id = request->id;
+  job.version = request->version;
+  if (const auto* v = p.if_contains("version"); v && v->is_int64())
+    job.version = v->as_int64();
   job.language = request->language;
   job.context = request_context(*request, store.media_of(request->id), s);
   if (const auto* extra = p.if_contains("context"); extra && extra->is_object()) {
@@ -192,23 +206,62 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
     job.in_reply_to = request->thread_id;
     job.references = {request->thread_id};
   }
+  const auto& referent = s.config.referent;
   if (recipient == "agent") {
     job.to = {request->sender};
   } else if (recipient == "referent") {
-    job.to = {referent_on_duty(store, s.config.referent, now)};
+    job.to = {referent_on_duty(store, referent, now)};
+  } else if (recipient == "escalation") {
+    // The backup, or the admin when the backup is the one on duty already.
+    const std::string on_duty = referent_on_duty(store, referent, now);
+    const std::string& to =
+        iequals(on_duty, referent.address) ? referent.backup_address : referent.admin_address;
+    if (to.empty() || iequals(to, on_duty)) {
+      job.obsolete = true;  // nobody above the one already asked
+      return job;
+    }
+    job.to = {to};
+    const bool referent_asked = iequals(on_duty, referent.address) && !referent.name.empty();
+    job.context["escalated"] = json::object{
+        {"name", referent_asked ? referent.name : on_duty},
+        {"hours", s.config.referent.escalate_after_working_hours}};
   } else {
     job.to = {recipient};
   }
+  if (job.template_name == "referent_reminder" || job.template_name == "referent_escalation") {
+    job.follow_up = true;
+    if (job.template_name == "referent_reminder")
+      job.context["reminder"] = true;
+    job.template_name = "referent_request";
+    if (job.version != request->version) {
+      job.obsolete = true;  // the request was sent again since: that mail has its own
+      return job;
+    }
+  }
+  if (job.template_name == "referent_request" && request->state != State::awaiting_approval) {
+    job.obsolete = true;  // decided (or sent back) while this mail waited
+    return job;
+  }
+  if ((job.held_until = hold_until(s.working_time, job, now)))
+    return job;  // no link issued: they are issued when it goes
 
   if (job.template_name == "referent_request") {
-    std::int64_t version = request->version;
-    if (const auto* v = p.if_contains("version"); v && v->is_int64())
-      version = v->as_int64();
+    const std::int64_t version = job.version;
     auto token = issue_token(random_token_bytes(), request->id, job.to.front(),
                              "approve,request_changes,reject", version,
                              now + std::chrono::hours(s.config.workflow.link_ttl_hours));
     store.insert_token(token.row);
     job.token_hash = token.row.hash;
+    for (const auto& m : store.media_of(request->id)) {
+      const bool video = m.content_type.starts_with("video/");
+      if ((!m.content_type.starts_with("image/") && !video) ||
+          is_consent_form(m.filename, m.content_type) || job.pictures.size() >= kMaxPictures)
+        continue;
+      job.pictures.push_back({m.sha256, m.filename,
+                              fmt::format("p{}.{}@{}", m.position, request->reference,
+                                          domain_of(s.config.mail.from_address)),
+                              video});
+    }
     const std::string base = fmt::format("{}/a/{}", s.config.http.public_url, token.raw);
     job.context["approve_url"] = base + "?action=approve";
     job.context["changes_url"] = base + "?action=request_changes";
@@ -239,6 +292,30 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
 
 Result<connectors::OutgoingMail> render_mail_job(const MailJob& job, const Services& s) {
   connectors::email::MailParts parts;
+  json::object context = job.context;
+  json::array thumbnails;
+  for (const auto& p : job.pictures) {
+    Result<std::string> small = permanent("not read");
+    if (p.video) {
+      small = video_poster(s.media.path_of(p.sha256).string(), kPictureSide);
+    } else if (auto bytes = s.media.get(p.sha256)) {
+      small = make_thumbnail(*bytes, kPictureSide,
+                             {s.config.images.max_pixels, s.config.mail.max_message_bytes});
+    }
+    if (!small) {  // the mail goes without that picture; the page shows the file
+      spdlog::warn("mail picture skipped request_id={} error=\"{}\"", job.request_id.value_or(0),
+                   small.error().message);
+      continue;
+    }
+    parts.inline_images.push_back(
+        {p.content_id, "image/jpeg", p.filename.empty() ? "photo.jpg" : p.filename + ".jpg",
+         std::move(*small)});
+    thumbnails.push_back({{"cid", p.content_id},
+                          {"name", p.filename.empty() ? "photo" : p.filename},
+                          {"video", p.video}});
+  }
+  if (!thumbnails.empty())
+    context["thumbnails"] = std::move(thumbnails);
   parts.from = s.config.mail.from_address;
   parts.from_name = s.config.mail.from_name;
   parts.to = job.to;
@@ -246,7 +323,7 @@ Result<connectors::OutgoingMail> render_mail_job(const MailJob& job, const Servi
   parts.in_reply_to = job.in_reply_to;
   parts.references = job.references;
   if (auto r = connectors::email::render_mail(s.templates, job.language, job.template_name,
-                                              json::value(job.context), parts);
+                                              json::value(context), parts);
       !r) {
     return r.error();
   }

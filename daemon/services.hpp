@@ -18,6 +18,7 @@
 #include "daemon/api_tokens.hpp"
 #include "daemon/check_runner.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/working_time.hpp"
 #include "daemon/writer.hpp"
 #include "workflow/blob_store.hpp"
 #include "workflow/case_desk.hpp"
@@ -67,6 +68,7 @@ struct Services {
   std::function<void()> wake_dispatcher;
   ApiTokens api_tokens;  // empty: /api/v1/ is off
   const CheckSetup& checks;
+  WorkingTime working_time;  // everyone's working hours: mail waits outside them
 };
 
 // Runs f() on the worker pool and resumes the caller on its own executor afterwards.

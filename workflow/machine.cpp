@@ -17,6 +17,8 @@ std::string_view to_string(EffectKind k) {
       return "publish";
     case EffectKind::remove:
       return "remove";
+    case EffectKind::chat:
+      return "chat";
   }
   return "?";
 }

@@ -16,6 +16,7 @@ enum class EffectKind {
   mail,        // send template `name` to `recipient` ("agent", "referent" or an address)
   publish,     // create the post on `channel`
   remove,      // delete the post from `channel`
+  chat,        // tell a chat channel (the daemon's, after a decision request went out)
 };
 
 std::string_view to_string(EffectKind k);

@@ -28,6 +28,8 @@ struct OutboxRow {
   TimePoint due_at{};
   int attempts = 0;
   std::string last_error;
+  std::string held_for;  // held for this person's working hours (a mail)
+  std::optional<std::int64_t> digest_of;  // carried by that row's digest
 };
 
 struct TimerRow {
@@ -163,6 +165,18 @@ class Store {
   void defer_outbox(std::int64_t id, TimePoint due_at, std::string_view error);
   void give_up_outbox(std::int64_t id, TimePoint at, std::string_view error);
   std::int64_t outbox_depth();
+  // Right to disconnect: a mail waits for `address`'s working hours (not an attempt).
+  void hold_outbox(std::int64_t id, TimePoint until, std::string_view address);
+  // The mail rows held for `address` and due by `now`, not done, free or in `lead`'s digest.
+  std::vector<OutboxRow> held_due(std::string_view address, std::int64_t lead, TimePoint now);
+  // The row, if not done yet (a digest may have carried it since it was claimed).
+  std::optional<OutboxRow> pending_outbox(std::int64_t id);
+  // A held row that now leads a digest of its own.
+  void lead_digest(std::int64_t id);
+  // A held row carried by `lead`'s digest: out of the queue until the digest is done.
+  void join_digest(std::int64_t id, std::int64_t lead, TimePoint out_of_queue_until);
+  // A row out of a digest, due at `at` on its own.
+  void leave_digest(std::int64_t id, TimePoint at);
 
   // ---- timers
   void replace_timers(std::int64_t request_id, const std::vector<Timer>& timers);
@@ -237,6 +251,11 @@ class Store {
   // left of the older.
   void set_absence(const Absence& a, std::string_view actor, TimePoint at);
   std::optional<Absence> absence_at(std::string_view address, TimePoint at);
+  // The absences not over at `at` (current and coming), by start.
+  std::vector<Absence> absences_after(TimePoint at);
+  // The person is back: what is left of their absences ends at `at` (audited). False: none.
+  bool end_absence(std::string_view address, std::string_view actor, std::string_view source,
+                   TimePoint at);
   struct FailingAddress {
     std::string address;  // lower case
     std::string status;   // the DSN's status code, "5.1.1"

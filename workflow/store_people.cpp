@@ -52,6 +52,37 @@ std::optional<Store::Absence> Store::absence_at(std::string_view address, TimePo
   return Absence{s.text(0), from_millis(s.int64(1)), from_millis(s.int64(2)), s.text(3)};
 }
 
+std::vector<Store::Absence> Store::absences_after(TimePoint at) {
+  std::vector<Absence> out;
+  auto s = db_.prepare(
+      "SELECT address, starts_at, until, source FROM absences WHERE until > ? AND until > "
+      "starts_at ORDER BY starts_at, id");
+  s.bind_all(to_millis(at));
+  while (s.step())
+    out.push_back({s.text(0), from_millis(s.int64(1)), from_millis(s.int64(2)), s.text(3)});
+  return out;
+}
+
+bool Store::end_absence(std::string_view address, std::string_view actor,
+                        std::string_view source, TimePoint at) {
+  const std::string who = lower(address);
+  // Absences not begun yet are dropped too: "back" means "not away from now on".
+  db_.prepare("UPDATE absences SET until = max(starts_at, ?1) WHERE address = ?2 AND until > ?1")
+      .bind_all(to_millis(at), who)
+      .run();
+  if (db_.changes() == 0)
+    return false;
+  AuditRow row;
+  row.kind = "absence";
+  row.event = "back";
+  row.actor = std::string(actor);
+  row.source = std::string(source);
+  row.detail = boost::json::serialize(boost::json::object{{"address", who}});
+  row.at = at;
+  append_audit(row);
+  return true;
+}
+
 namespace {
 Store::FailingAddress read_failing(Statement& s) {
   Store::FailingAddress f{s.text(0),

@@ -16,29 +16,42 @@ std::int64_t Store::enqueue(const OutboxRow& row) {
   return db_.changes() == 1 ? db_.last_insert_id() : 0;
 }
 
+namespace {
+
+constexpr const char* kOutboxColumns =
+    "SELECT id, request_id, effect_key, kind, payload, due_at, attempts, last_error, held_for, "
+    "digest_of FROM outbox ";
+
+OutboxRow read_outbox_row(Statement& s) {
+  OutboxRow r;
+  r.id = s.int64(0);
+  r.request_id = s.optional_int64(1);
+  r.effect_key = s.text(2);
+  const auto kind = s.text(3);
+  for (auto k : {EffectKind::run_checks, EffectKind::mail, EffectKind::publish, EffectKind::remove,
+                 EffectKind::chat}) {
+    if (to_string(k) == kind)
+      r.kind = k;
+  }
+  r.payload = s.text(4);
+  r.due_at = from_millis(s.int64(5));
+  r.attempts = static_cast<int>(s.int64(6));
+  r.last_error = s.text(7);
+  r.held_for = s.text(8);
+  r.digest_of = s.optional_int64(9);
+  return r;
+}
+
+}  // namespace
+
 std::vector<OutboxRow> Store::claim_outbox(TimePoint now, TimePoint lease_until, int limit) {
   std::vector<OutboxRow> out;
-  auto s = db_.prepare(
-      "SELECT id, request_id, effect_key, kind, payload, due_at, attempts, last_error FROM outbox "
-      "WHERE done_at IS NULL AND due_at <= ?1 AND lease_until <= ?1 ORDER BY due_at, id LIMIT ?2");
+  auto s = db_.prepare(std::string(kOutboxColumns) +
+                       "WHERE done_at IS NULL AND due_at <= ?1 AND lease_until <= ?1 "
+                       "ORDER BY due_at, id LIMIT ?2");
   s.bind(1, to_millis(now)).bind(2, limit);
-  while (s.step()) {
-    OutboxRow r;
-    r.id = s.int64(0);
-    r.request_id = s.optional_int64(1);
-    r.effect_key = s.text(2);
-    const auto kind = s.text(3);
-    for (auto k :
-         {EffectKind::run_checks, EffectKind::mail, EffectKind::publish, EffectKind::remove}) {
-      if (to_string(k) == kind)
-        r.kind = k;
-    }
-    r.payload = s.text(4);
-    r.due_at = from_millis(s.int64(5));
-    r.attempts = static_cast<int>(s.int64(6));
-    r.last_error = s.text(7);
-    out.push_back(std::move(r));
-  }
+  while (s.step())
+    out.push_back(read_outbox_row(s));
   for (auto& r : out) {
     db_.prepare("UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?")
         .bind_all(to_millis(lease_until), r.id)
@@ -63,6 +76,53 @@ void Store::defer_outbox(std::int64_t id, TimePoint due_at, std::string_view err
 void Store::give_up_outbox(std::int64_t id, TimePoint at, std::string_view error) {
   db_.prepare("UPDATE outbox SET done_at = ?, lease_until = 0, last_error = ? WHERE id = ?")
       .bind_all(to_millis(at), fmt::format("gave up: {}", error), id)
+      .run();
+}
+
+void Store::hold_outbox(std::int64_t id, TimePoint until, std::string_view address) {
+  db_.prepare(
+         "UPDATE outbox SET due_at = ?, held_for = ?, lease_until = 0, "
+         "attempts = max(attempts - 1, 0) WHERE id = ?")
+      .bind_all(to_millis(until), address, id)
+      .run();
+}
+
+std::vector<OutboxRow> Store::held_due(std::string_view address, std::int64_t lead,
+                                       TimePoint now) {
+  std::vector<OutboxRow> out;
+  auto s = db_.prepare(std::string(kOutboxColumns) +
+                       "WHERE done_at IS NULL AND held_for = ?1 AND kind = 'mail' AND "
+                       "((digest_of IS NULL AND due_at <= ?2) OR digest_of = ?3) "
+                       "ORDER BY created_at, id");
+  s.bind(1, address).bind(2, to_millis(now)).bind(3, lead);
+  while (s.step())
+    out.push_back(read_outbox_row(s));
+  return out;
+}
+
+std::optional<OutboxRow> Store::pending_outbox(std::int64_t id) {
+  auto s = db_.prepare(std::string(kOutboxColumns) + "WHERE id = ? AND done_at IS NULL");
+  s.bind_all(id);
+  if (!s.step())
+    return std::nullopt;
+  return read_outbox_row(s);
+}
+
+void Store::lead_digest(std::int64_t id) {
+  db_.prepare("UPDATE outbox SET digest_of = id WHERE id = ?").bind_all(id).run();
+}
+
+void Store::join_digest(std::int64_t id, std::int64_t lead, TimePoint out_of_queue_until) {
+  db_.prepare("UPDATE outbox SET digest_of = ?, due_at = ?, lease_until = 0 WHERE id = ?")
+      .bind_all(lead, to_millis(out_of_queue_until), id)
+      .run();
+}
+
+void Store::leave_digest(std::int64_t id, TimePoint at) {
+  db_.prepare(
+         "UPDATE outbox SET digest_of = NULL, held_for = '', due_at = ?, lease_until = 0 "
+         "WHERE id = ?")
+      .bind_all(to_millis(at), id)
       .run();
 }
 

@@ -11,6 +11,7 @@
 #include <cctype>
 
 #include "connectors/email/message_encoding.hpp"
+#include "workflow/base64.hpp"
 #include "workflow/sha256.hpp"
 
 namespace relais::connectors::email {
@@ -151,6 +152,12 @@ Result<void> check_parts(const MailParts& p) {
       return invalid_input("a References id is malformed");
     }
   }
+  for (const auto& image : p.inline_images) {
+    if (!is_msg_id(image.content_id, true))
+      return invalid_input("an inline image's Content-ID is missing or malformed");
+    if (image.content_type != "image/jpeg" && image.content_type != "image/png")
+      return invalid_input("an inline image is neither JPEG nor PNG");
+  }
   for (const auto& [name, value] : p.extra_headers) {
     if (!is_header_name(name)) {
       return invalid_input("an extra header has an invalid name");
@@ -228,6 +235,31 @@ EncodedBody encode_text(std::string_view body) {
   return {"8bit", std::move(crlf)};
 }
 
+// The HTML part with its headers, ending with the CRLF that belongs to the next delimiter.
+std::string html_part(const std::string& html) {
+  return text_part_headers("html", "quoted-printable") + "\r\n" + quoted_printable(html) + "\r\n";
+}
+
+// Base64 in lines of 76, each ending in CRLF.
+std::string base64_lines(std::string_view bytes) {
+  const std::string encoded = workflow::base64(bytes);
+  std::string out;
+  out.reserve(encoded.size() + encoded.size() / 76 * 2 + 2);
+  for (std::size_t i = 0; i < encoded.size(); i += 76)
+    out += encoded.substr(i, 76) + "\r\n";
+  return out;
+}
+
+// A filename parameter in plain ASCII, quotes and controls out: the name is only a label.
+std::string safe_filename(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') ? '_' : c;
+  }
+  return out.empty() ? std::string("image") : out.substr(0, 100);
+}
+
 }  // namespace
 
 bool is_valid_addr_spec(std::string_view address) {
@@ -299,9 +331,26 @@ Result<OutgoingMail> build_message(const MailParts& parts) {
     // The CRLF before a delimiter belongs to the delimiter (RFC 2046 5.1.1).
     data += text.data + "\r\n";
     data += "--" + boundary + "\r\n";
-    data += text_part_headers("html", "quoted-printable");
-    data += "\r\n";
-    data += quoted_printable(parts.html) + "\r\n";
+    if (parts.inline_images.empty()) {
+      data += html_part(parts.html);
+    } else {
+      const std::string related = boundary + "_rel";
+      data += "Content-Type: multipart/related; type=\"text/html\";\r\n boundary=\"" + related +
+              "\"\r\n\r\n";
+      data += "--" + related + "\r\n";
+      data += html_part(parts.html);
+      for (const auto& image : parts.inline_images) {
+        data += "--" + related + "\r\n";
+        data += "Content-Type: " + image.content_type + "\r\n";
+        data += "Content-Transfer-Encoding: base64\r\n";
+        data += "Content-ID: <" + image.content_id + ">\r\n";
+        data += folded_header("Content-Disposition",
+                              "inline; filename=\"" + safe_filename(image.filename) + "\"");
+        data += "\r\n";
+        data += base64_lines(image.bytes);
+      }
+      data += "--" + related + "--\r\n";
+    }
     data += "--" + boundary + "--\r\n";
   }
 

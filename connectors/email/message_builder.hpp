@@ -17,6 +17,15 @@
 
 namespace relais::connectors::email {
 
+// A picture the HTML part shows as <img src="cid:CONTENT_ID">: in a multipart/related beside it,
+// so that no client fetches anything from the network (and none is tracked by it).
+struct InlineImage {
+  std::string content_id;    // without <>, e.g. "p1.PUB-2026-0042@example.org"
+  std::string content_type;  // image/jpeg or image/png
+  std::string filename;      // shown by clients that list it; UTF-8
+  std::string bytes;
+};
+
 struct MailParts {
   std::string from;       // addr-spec, e.g. "publications@example.org"; also the envelope sender
   std::string from_name;  // display name, e.g. "relais — publications" (RFC 2047 if non-ASCII)
@@ -24,6 +33,8 @@ struct MailParts {
   std::string subject;      // UTF-8; RFC 2047 B-encoded (folded, words <= 75 chars) if non-ASCII
   std::string text;         // UTF-8 plain body; any line ending
   std::string html;         // optional HTML alternative (multipart/alternative when set)
+  // With html: multipart/alternative { text/plain, multipart/related { text/html, images } }.
+  std::vector<InlineImage> inline_images;
   std::string message_id;   // without <>; required
   std::string in_reply_to;  // without <>; optional
   std::vector<std::string> references;         // without <>

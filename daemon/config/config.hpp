@@ -21,6 +21,9 @@ struct ChannelConfig {
   std::string name;
   std::string type;  // site | facebook | linkedin | x | mastodon | webhook
   std::map<std::string, std::string> settings;
+  // A list setting (kept as its TOML text, ["a", "b"]) as its items, lower case; empty when
+  // absent.
+  std::vector<std::string> list(std::string_view key) const;
 };
 
 struct GeneralConfig {
@@ -76,6 +79,14 @@ struct ReferentConfig {
   std::string backup_address;
   std::string admin_address;     // may be empty
   int absence_default_days = 1;  // an out-of-office reply without a date of return
+  int remind_after_working_hours = 0;    // 0: no reminder
+  int escalate_after_working_hours = 0;  // 0: no escalation to the backup
+};
+
+// The right to disconnect: when mail may reach people (workflow/working_hours).
+struct WorkingHoursConfig {
+  std::string default_week;  // "mon-fri 08:30-18:00"
+  std::string public_holidays;  // france | alsace-moselle | none
 };
 
 struct WorkflowConfig {
@@ -132,6 +143,11 @@ struct Config {
   RelayConfig relay;
   // [hooks.NAME]: signed inbound webhooks; type "hook", keys as config_keys::hook_type() lists.
   std::vector<ChannelConfig> hooks;
+  // [people.NAME]: a person's own settings (address, working_hours), person_type()'s keys.
+  std::vector<ChannelConfig> people;
+  // [chat.NAME]: chat notification targets (Teams, Mattermost, Slack), chat_type()'s keys.
+  std::vector<ChannelConfig> chats;
+  WorkingHoursConfig working_hours;
   ReferentConfig referent;
   WorkflowConfig workflow;
   SecurityConfig security;

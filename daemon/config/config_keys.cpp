@@ -233,6 +233,40 @@ std::vector<KeySpec> make_keys() {
        .min = 1,
        .max = 60,
        .field = [](Config& c) -> int& { return c.referent.absence_default_days; }},
+      {.path = "referent.remind_after_working_hours",
+       .type = T::integer,
+       .default_value = std::int64_t{4},
+       .help = "A request still awaiting a decision after this many working hours of the "
+               "referent is sent again as a reminder; 0: never.",
+       .min = 0,
+       .max = 200,
+       .field = [](Config& c) -> int& { return c.referent.remind_after_working_hours; }},
+      {.path = "referent.escalate_after_working_hours",
+       .type = T::integer,
+       .default_value = std::int64_t{8},
+       .help = "After this many working hours without a decision, the request goes to the "
+               "backup as well (once); 0: never.",
+       .min = 0,
+       .max = 400,
+       .field = [](Config& c) -> int& { return c.referent.escalate_after_working_hours; }},
+      // [working_hours]
+      {.path = "working_hours.default",
+       .type = T::string,
+       .default_value = "mon-fri 08:30-18:00",
+       .help = "When mail and chat messages may reach people, in general.time_zone: days and "
+               "spans, several clauses separated by ';' (\"mon-thu 08:30-12:00 13:30-17:30; fri "
+               "08:30-12:00\"). Outside them, notifications wait and go as one digest at the "
+               "next start; takedowns and publishing failures go at once. [people.NAME] tables "
+               "set a person's own.",
+       .field = [](Config& c) -> std::string& { return c.working_hours.default_week; }},
+      {.path = "working_hours.public_holidays",
+       .type = T::enumeration,
+       .default_value = "france",
+       .help = "Days off besides the week's: france (the eleven public holidays, Easter "
+               "Monday, Ascension and Whit Monday included), alsace-moselle (and Good Friday, "
+               "26 December), none.",
+       .allowed = {"france", "alsace-moselle", "none"},
+       .field = [](Config& c) -> std::string& { return c.working_hours.public_holidays; }},
       // [workflow]
       {.path = "workflow.default_channels",
        .type = T::channel_list,

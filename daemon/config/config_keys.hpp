@@ -73,6 +73,23 @@ const ChannelType* find_channel_type(std::string_view name);
 const ChannelType& imap_account_type();
 // The keys of a signed inbound webhook: [hooks.NAME].
 const ChannelType& hook_type();
+// The keys of a person's own settings: [people.NAME].
+const ChannelType& person_type();
+// The keys of a chat notification target: [chat.NAME].
+const ChannelType& chat_type();
+
+// A section of tables named by their key, each one table of a typed kind: [hooks.NAME],
+// [people.NAME], [chat.NAME]. Loading, the JSON Schema and the reference all read this list.
+struct NamedSection {
+  std::string_view section;  // "hooks"
+  std::string_view what;     // "a hook", for messages
+  std::string_view title;    // the reference's heading
+  std::string_view intro;    // the reference's paragraph
+  const ChannelType& (*type)();
+  std::vector<ChannelConfig>& (*field)(Config&);
+};
+const std::vector<NamedSection>& named_sections();
+const NamedSection* find_named_section(std::string_view section);
 
 // The sections (tables) that hold keys: "general", "mail", "mail.relay", ...
 std::vector<std::string> sections();

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "daemon/config/config.hpp"
 #include "daemon/config/config_checks.hpp"
 #include "daemon/config/config_keys.hpp"
 #include "daemon/config/config_value_reader.hpp"
+#include "workflow/working_hours.hpp"
 
 namespace relais::daemon {
 namespace {
@@ -53,6 +55,27 @@ std::string value_text(const Value& v) {
   }
   return value_to_toml(v);
 }
+
+}  // namespace
+
+std::vector<std::string> ChannelConfig::list(std::string_view key) const {
+  std::vector<std::string> out;
+  const auto it = settings.find(std::string(key));
+  if (it == settings.end())
+    return out;
+  const std::string& text = it->second;
+  std::size_t pos = 0;
+  while ((pos = text.find('"', pos)) != std::string::npos) {
+    const auto end = text.find('"', pos + 1);
+    if (end == std::string::npos)
+      break;
+    out.push_back(lower(text.substr(pos + 1, end - pos - 1)));
+    pos = end + 1;
+  }
+  return out;
+}
+
+namespace {
 
 class Loader {
  public:
@@ -98,8 +121,8 @@ class Loader {
         load_channels(node, line);
       } else if (path == "mail.imap") {
         load_imap_accounts(node, line);
-      } else if (path == "hooks") {
-        load_hooks(node, line);
+      } else if (const NamedSection* named = find_named_section(path)) {
+        load_named_tables(*named, node, line);
       } else if (const KeySpec* spec = find_key(path)) {
         auto value = read_value(*spec, node);
         if (auto* bad = std::get_if<BadValue>(&value)) {
@@ -223,28 +246,29 @@ class Loader {
     }
   }
 
-  // Every table under [hooks] is one hook, named by its key.
-  void load_hooks(const toml::node& node, int line) {
+  // Every table under [hooks], [people], [chat] is one of its kind, named by its key.
+  void load_named_tables(const NamedSection& named, const toml::node& node, int line) {
+    const std::string section(named.section);
     const auto* table = node.as_table();
     if (table == nullptr) {
-      problem("hooks", line, "must hold [hooks.NAME] tables");
+      problem(section, line, fmt::format("must hold [{}.NAME] tables", section));
       return;
     }
-    for (auto&& [key, hook] : *table) {
+    for (auto&& [key, item] : *table) {
       const std::string name(key.str());
-      const std::string path = "hooks." + name;
-      const int at = line_of(key, hook);
-      if (!hook.is_table()) {
+      const std::string path = section + "." + name;
+      const int at = line_of(key, item);
+      if (!item.is_table()) {
         problem(path, at,
-                fmt::format("must be a table ([{}]), not {}", path, describe_toml_type(hook)));
+                fmt::format("must be a table ([{}]), not {}", path, describe_toml_type(item)));
         continue;
       }
       if (name.empty() ||
           name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
-        problem(path, at, "a hook's name may hold only a-z, 0-9, _ and - (it is in its URL)");
+        problem(path, at, fmt::format("the name of {} may hold only a-z, 0-9, _ and -", named.what));
         continue;
       }
-      hooks_.push_back(load_typed_table(path, name, hook_type(), *hook.as_table(), at));
+      named_[section].push_back(load_typed_table(path, name, named.type(), *item.as_table(), at));
     }
   }
 
@@ -312,8 +336,10 @@ class Loader {
   }
 
   static std::string kind_of(const ChannelType& type) {
-    if (&type == &hook_type())
-      return "a hook";
+    for (const auto& named : named_sections()) {
+      if (&type == &named.type())
+        return std::string(named.what);
+    }
     return &type == &imap_account_type() ? std::string("an IMAP account")
                                          : fmt::format("a {} channel", type.name);
   }
@@ -391,7 +417,24 @@ class Loader {
               "must name your receiving server when mail.require_dmarc is true (no verdict "
               "would be believed, so no answer by mail would ever act)");
     }
-    for (const auto& hook : hooks_) {
+    if (auto week = workflow::parse_working_week(text("working_hours.default")); !week) {
+      problem("working_hours.default", line("working_hours.default"), week.error().message);
+    }
+    std::set<std::string> people_seen;
+    for (const auto& person : named_["people"]) {
+      const std::string path = "people." + person.name;
+      const auto setting = [&](const char* key) {
+        const auto it = person.settings.find(key);
+        return it == person.settings.end() ? std::string() : it->second;
+      };
+      const std::string hours = setting("working_hours");
+      if (auto week = workflow::parse_working_week(hours); !hours.empty() && !week)
+        problem(path + ".working_hours", line(path), week.error().message);
+      const std::string address = lower(setting("address"));
+      if (!address.empty() && !people_seen.insert(address).second)
+        problem(path + ".address", line(path), "another [people.NAME] table has this address");
+    }
+    for (const auto& hook : named_["hooks"]) {
       const auto& who = hook.settings.at("referent");
       if (!who.empty() && lower(who) != lower(text("referent.address")) &&
           lower(who) != lower(text("referent.backup_address"))) {
@@ -485,7 +528,8 @@ class Loader {
     }
     config.channels = std::move(channels_);
     config.mail.imap_accounts = std::move(imap_accounts_);
-    config.hooks = std::move(hooks_);
+    for (const auto& named : named_sections())
+      named.field(config) = std::move(named_[std::string(named.section)]);
     config.source = file_;
     return config;
   }
@@ -496,7 +540,7 @@ class Loader {
   std::map<std::string, int> lines_;
   std::vector<ChannelConfig> channels_;
   std::vector<ChannelConfig> imap_accounts_;
-  std::vector<ChannelConfig> hooks_;
+  std::map<std::string, std::vector<ChannelConfig>> named_;  // by section
   std::vector<std::string> channel_names_;
   bool channels_seen_ = false;
 };

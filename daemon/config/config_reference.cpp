@@ -73,11 +73,10 @@ std::string config_reference_markdown() {
       "`[mail.imap]` is one mailbox relais reads; `[mail.imap.NAME]` tables are several (one "
       "for submissions, one for takedowns...). None: relais reads no mailbox.\n\n";
   out += key_table(imap_account_type().keys);
-  out +=
-      "\n### Hooks\n\n"
-      "One `[hooks.NAME]` table per signed inbound webhook, called as `POST /hooks/NAME`. "
-      "None: /hooks/ answers 404.\n\n";
-  out += key_table(hook_type().keys);
+  for (const auto& named : named_sections()) {
+    out += fmt::format("\n### {}\n\n{}\n\n", named.title, named.intro);
+    out += key_table(named.type().keys);
+  }
   out +=
       "\n### Channels\n\n"
       "One `[channels.NAME]` table per channel (NAME: a-z, 0-9, `_`, `-`), with a `type`. "

@@ -164,12 +164,13 @@ json::object typed_table_schema(const ChannelType& type) {
                       {"additionalProperties", false}};
 }
 
-// [hooks.NAME]: one table per hook.
-json::object hooks_schema() {
-  return json::object{{"type", "object"},
-                      {"description", "Signed inbound webhooks: one [hooks.NAME] table each."},
-                      {"propertyNames", json::object{{"pattern", "^[a-z0-9_-]+$"}}},
-                      {"additionalProperties", typed_table_schema(hook_type())}};
+// [hooks.NAME], [people.NAME], [chat.NAME]: one typed table per name.
+json::object named_section_schema(const NamedSection& named) {
+  return json::object{
+      {"type", "object"},
+      {"description", json::string(named.intro)},
+      {"propertyNames", json::object{{"pattern", "^[a-z0-9_-]+$"}}},
+      {"additionalProperties", typed_table_schema(named.type())}};
 }
 
 // [mail.imap]: one account's keys, or tables of them ([mail.imap.NAME]).
@@ -224,7 +225,8 @@ std::string generate_config_schema() {
     add_key(root, spec.path, key_schema(spec));
   }
   root["properties"].as_object()["channels"] = channel_schema();
-  root["properties"].as_object()["hooks"] = hooks_schema();
+  for (const auto& named : named_sections())
+    root["properties"].as_object()[named.section] = named_section_schema(named);
   root["properties"].as_object()["mail"].as_object()["properties"].as_object()["imap"] =
       imap_schema();
   std::string out;

@@ -86,6 +86,18 @@ name = "Référent réseaux sociaux"          # display name
 backup_address = "suppleant@example.org"  # backup referent: absences and escalation
 admin_address = ""                        # also told of publishing failures and expiring network credentials
 absence_default_days = 1                  # away this long after an out-of-office reply without a date
+remind_after_working_hours = 4            # a reminder after this many working hours without a decision (0: none)
+escalate_after_working_hours = 8          # then the backup is told too, once (0: never)
+
+# The right to disconnect: mail and chat reach people only in their working hours (in
+# general.time_zone); what comes outside them goes as one digest at the next start. Takedowns
+# and publishing failures are the exception. A person's own hours: a [people.NAME] table,
+#   [people.marie]
+#   address = "marie.dupont@example.org"
+#   working_hours = "mon-thu 08:30-12:00 13:30-17:30; fri 08:30-12:00"
+[working_hours]
+default = "mon-fri 08:30-18:00"
+public_holidays = "france"                # france, alsace-moselle or none
 
 [workflow]
 default_channels = ["site"]       # channels proposed for a new request, each a [channels.NAME]

@@ -101,7 +101,8 @@ struct Daemon {
                                 kKey,
                                 {},
                                 {},
-                                checks});
+                                checks,
+                                {}});
     pages = std::make_unique<ApprovalPages>(*services);
     router = make_router(*services, *pages, dir / "site");
   }

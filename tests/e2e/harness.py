@@ -160,7 +160,7 @@ class Relais:
     """One relaisd process over one state directory; restartable on the same state."""
 
     def __init__(self, workdir=None, mail=None, workflow=None, general=None, security=None,
-                 checks=None, channels=None, sections=None, referent=None):
+                 checks=None, channels=None, sections=None, referent=None, env=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="relais-e2e-")
         self.state_dir = os.path.join(self.dir, "var")
         self.http_port = free_port()
@@ -170,8 +170,12 @@ class Relais:
         self.log_path = os.path.join(self.dir, "relaisd.log")
         self.proc = None
         self.starts = 0
-        self.sections = sections or {}  # more tables: {"mail.imap": {...}}
+        self.env = env or {}  # more environment for relaisd (a fake clock)
+        self.sections = dict(sections or {})  # more tables: {"mail.imap": {...}}
         self.referent = referent or {}  # keys of [referent] to change
+        # Tests run at any hour: everyone works round the clock unless a test says otherwise.
+        self.working_hours = self.sections.pop(
+            "working_hours", {"default": "mon-sun 00:00-24:00", "public_holidays": "none"})
         self._write_config(mail or {}, workflow or {}, general or {}, security or {}, checks or {},
                            channels or {})
 
@@ -234,6 +238,7 @@ class Relais:
                  "backup_address": "suppleant@example.org", **self.referent},
             )
             + section("workflow", w)
+            + section("working_hours", self.working_hours)
             + section("security", {"token_key_file": "", **security})
             + (section("checks", checks) if checks else "")
             + section("outbox", {"max_attempts": 12, "backoff_initial_seconds": 1,
@@ -266,6 +271,7 @@ class Relais:
         log.flush()
         env = dict(os.environ)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        env.update(self.env)
         self.proc = subprocess.Popen(
             [RELAISD, "--config", self.config_path],
             cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, env=env,
