@@ -258,8 +258,10 @@ class Relais:
     def ctl(self, *args):
         """Runs relaisctl on this daemon's config; returns (exit code, stdout, stderr)."""
         ctl = os.path.join(os.path.dirname(RELAISD), "relaisctl")
+        env = dict(os.environ)
+        env.update(self.env)  # the same clock as relaisd's
         p = subprocess.run([ctl, "--config", self.config_path, *args], cwd=self.dir,
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=60, env=env)
         return p.returncode, p.stdout, p.stderr
 
     # -- process -------------------------------------------------------------------------
