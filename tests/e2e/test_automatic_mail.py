@@ -131,6 +131,7 @@ class Bounces(RelaisTestCase):
         agent = "parti@example.org"
         ref = self.submit(text=TEXT, sender=agent)
         ack = r.wait_mail(to=agent, subject_has=ref)[-1]
+        r.wait_mail(to=REFERENT, subject_has=ref)
         before = len(r.outbox())
         # A report about a mail relais never sent to that address (forged, or someone else's):
         # nothing recorded, nobody alerted.
