@@ -18,6 +18,8 @@
 #include "workflow/checks.hpp"
 #include "workflow/declaration.hpp"
 #include "workflow/image_pipeline.hpp"
+#include "workflow/network_limits.hpp"
+#include "workflow/transitions.hpp"
 #include "workflow/video_probe.hpp"
 
 namespace relais::daemon {
@@ -37,6 +39,8 @@ TimePoint now() {
 struct Form {
   std::string action, reason, csrf, publish_at, text;
   std::vector<std::string> channels;
+  std::vector<int> keep;  // photos left ticked (positions); with keep_shown, the others go
+  bool keep_shown = false;
   bool edit_text = false;
   bool confirm_election = false;
 };
@@ -62,6 +66,11 @@ Form parse_form(const std::string& body) {
       f.publish_at = value;
     else if (key == "channel")
       f.channels.push_back(value);
+    else if (key == "keep_shown")
+      f.keep_shown = true;
+    else if (key == "keep" && value.size() < 5 &&
+             value.find_first_not_of("0123456789") == std::string::npos && !value.empty())
+      f.keep.push_back(std::stoi(value));
     else if (key == "confirm_election")
       f.confirm_election = value == "1";
     else if (key == "text") {
@@ -141,7 +150,7 @@ HttpResponse ApprovalPages::page(http::status status, std::string_view lang, std
   res.set("X-Frame-Options", "DENY");
   res.set("Content-Security-Policy",
           "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
-          "form-action 'self'");
+          "script-src 'self'; form-action 'self'");
   auto body = s_.templates.render(lang, name, json::value(ctx));
   if (!body) {
     spdlog::error("page template failed name={} error=\"{}\"", name, body.error().message);
@@ -156,6 +165,15 @@ HttpResponse ApprovalPages::page(http::status status, std::string_view lang, std
 
 boost::asio::awaitable<HttpResponse> ApprovalPages::show(const std::string& raw,
                                                          const std::string& preselect) {
+  // No temporary in a co_await expression: g++ 12 may destroy it twice (see Writer::run).
+  const ApprovalEdits* none = nullptr;
+  auto page = co_await render(raw, preselect, none);
+  co_return page;
+}
+
+boost::asio::awaitable<HttpResponse> ApprovalPages::render(const std::string& raw,
+                                                           const std::string& preselect,
+                                                           const ApprovalEdits* edits) {
   const auto& lang = s_.config.general.language;
   if (!plausible_raw_token(raw)) {
     co_return page(http::status::not_found, lang, "page_message.html",
@@ -192,26 +210,56 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::show(const std::string& raw,
     co_return page(http::status::ok, lang, "page_failed.html", ctx);
   }
   json::array images, videos, forms;
+  bool publishable_media = false;
   for (const auto& m : shown.media) {
     const auto url = fmt::format("/a/{}/m/{}", raw, m.position);
     if (is_consent_form(m.filename, m.content_type))
       forms.push_back({{"url", url}, {"name", m.filename}});
-    else if (m.content_type.starts_with("image/"))
-      images.push_back({{"url", url}, {"name", m.filename}});
+    else if (m.content_type.starts_with("image/")) {
+      const bool kept = !edits || std::find(edits->keep.begin(), edits->keep.end(),
+                                            m.position) != edits->keep.end();
+      images.push_back(
+          {{"url", url}, {"name", m.filename}, {"position", m.position}, {"kept", kept}});
+      publishable_media = publishable_media || kept;
+    } else if (m.content_type.starts_with("video/")) {
+      publishable_media = true;
+    }
     else if (m.content_type.starts_with("video/"))
       videos.push_back({{"url", url}, {"poster_url", url + "/poster"}, {"name", m.filename}});
   }
   ctx["images"] = std::move(images);
   ctx["videos"] = std::move(videos);
   ctx["forms"] = std::move(forms);
+  const std::string text = edits ? edits->text : r.text;
+  const std::string composed =
+      publishable_media && !r.author.empty() ? text + "\n\n© " + r.author : text;
   json::array options;
-  const auto& chosen = s_.engine.policy().default_channels;
+  const auto wished = wished_channels(r, s_.engine.policy());
+  const auto& chosen = edits ? edits->channels : wished;
   for (const auto& name : s_.engine.policy().known_channels) {
-    options.push_back({{"name", name},
-                       {"checked", std::find(chosen.begin(), chosen.end(), name) != chosen.end()}});
+    json::object o{{"name", name},
+                   {"checked", std::find(chosen.begin(), chosen.end(), name) != chosen.end()}};
+    const ChannelConfig* c = find_channel(s_.config, name);
+    const NetworkLimits* n = c ? limits_for(c->type) : nullptr;
+    o["network"] = n ? std::string(n->label) : std::string(c ? c->type : name);
+    if (n && n->max_text > 0) {
+      const auto length = text_length_for(*n, composed);
+      o["count"] = length;
+      o["max"] = n->max_text;
+      o["over"] = length > n->max_text;
+      o["counting"] = n->counting == TextCounting::x_weighted ? "x"
+                      : n->counting == TextCounting::mastodon ? "mastodon"
+                                                              : "code_points";
+    }
+    options.push_back(std::move(o));
   }
   ctx["channel_options"] = std::move(options);
-  ctx["publish_at_value"] = format_input(now() + s_.engine.policy().publish_delay);
+  ctx["preview_text"] = composed;
+  ctx["text"] = text;
+  ctx["credit"] = publishable_media && !r.author.empty() ? "\n\n© " + r.author : "";
+  ctx["publish_at_value"] =
+      edits && !edits->publish_at.empty() ? edits->publish_at
+                                          : format_input(now() + s_.engine.policy().publish_delay);
   ctx["has_blocking"] = r.has_blocking_finding();
   Event proposed;
   proposed.kind = EventKind::approve;
@@ -236,6 +284,12 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
     spdlog::warn("link refused problem=csrf method=POST");
     co_return page(http::status::forbidden, lang, "page_message.html",
                    json::object{{"problem", json::object{{"csrf", true}}}});
+  }
+  if (form.action == "preview") {  // count again, decide nothing
+    const ApprovalEdits edits{form.text, form.channels, form.publish_at, form.keep};
+    const std::string no_preselect;
+    auto again = co_await render(raw, no_preselect, &edits);
+    co_return again;
   }
   const auto kind = event_for(form.action);
   json::object input_error;
@@ -288,8 +342,19 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
         out.election_unconfirmed = true;  // a clear page, before the machine's generic refusal
         return out;
       }
-      if (form.edit_text && !form.text.empty())
+      if (form.edit_text && !form.text.empty() && form.text != out.request->text)
         e.text = form.text;
+      std::vector<std::int64_t> drop;
+      if (e.kind == EventKind::approve && form.keep_shown) {
+        for (const auto& m : store.media_of(token->request_id)) {
+          const bool photo = m.content_type.starts_with("image/") &&
+                             !is_consent_form(m.filename, m.content_type);
+          if (photo && std::find(form.keep.begin(), form.keep.end(), m.position) == form.keep.end()) {
+            e.dropped_media.push_back(m.position);
+            drop.push_back(m.id);
+          }
+        }
+      }
       auto handled = s_.engine.handle(store, token->request_id, e);
       out.request = handled.request;
       if (!handled.applied) {
@@ -298,6 +363,8 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
         return out;
       }
       store.use_token(token->id, at, form.action);
+      for (auto id : drop)  // not published; kept as received in the record
+        store.drop_media(id);
       ++s_.metrics.transitions;
       return out;
     };

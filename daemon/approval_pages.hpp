@@ -17,6 +17,15 @@ namespace relais::daemon {
 boost::json::object problem_context(std::optional<workflow::TokenProblem> problem,
                                     const workflow::Request* r);
 
+// What the referent changed on the approval page, shown again by its "count again" button
+// (the page without JavaScript) before anything is decided.
+struct ApprovalEdits {
+  std::string text;
+  std::vector<std::string> channels;
+  std::string publish_at;
+  std::vector<int> keep;  // photos left ticked
+};
+
 class ApprovalPages {
  public:
   explicit ApprovalPages(Services& s) : s_(s) {}
@@ -36,6 +45,9 @@ class ApprovalPages {
                     const boost::json::object& ctx) const;
 
  private:
+  boost::asio::awaitable<HttpResponse> render(const std::string& raw_token,
+                                              const std::string& preselect,
+                                              const ApprovalEdits* edits);
   Services& s_;
 };
 

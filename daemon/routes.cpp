@@ -1,5 +1,6 @@
 // Unknown paths get 404, wrong methods 405; no page ever shows an internal detail.
 #include "daemon/routes.hpp"
+#include "daemon/static_files.hpp"
 
 #include "daemon/api.hpp"
 #include "daemon/case_pages.hpp"
@@ -138,6 +139,17 @@ Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site
     }
     if (path.starts_with("/schemas/") && get) {
       co_return schema_file(path.substr(9));
+    }
+    if (path.starts_with("/static/") && get) {
+      const auto file = static_file(path.substr(8));
+      if (!file)
+        co_return plain(http::status::not_found, "Not found\n");
+      HttpResponse res{http::status::ok, 11};
+      res.set(http::field::content_type, file->content_type);
+      res.set(http::field::cache_control, "public, max-age=3600");
+      res.set("X-Content-Type-Options", "nosniff");
+      res.body() = std::string(file->body);
+      co_return res;
     }
     if (path.starts_with("/c/")) {  // the agent's completion form
       auto answer = co_await route_completion_link(s, pages, path.substr(3), get, post, req.body());

@@ -35,6 +35,14 @@ std::string detail_of(const Event& e) {
   }
   if (e.publish_at)
     o["publish_at"] = e.publish_at->time_since_epoch().count();
+  if (!e.dropped_media.empty()) {
+    boost::json::array a;
+    for (int position : e.dropped_media)
+      a.push_back(position);
+    o["dropped_media"] = std::move(a);
+  }
+  if (e.text)
+    o["text_edited"] = true;
   if (!e.findings.empty())
     o["findings"] = e.findings.size();
   return o.empty() ? std::string() : boost::json::serialize(o);

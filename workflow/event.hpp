@@ -26,6 +26,7 @@ struct Event {
   std::vector<std::string> channels;       // approve: chosen channels (empty: the proposed ones)
   std::optional<TimePoint> publish_at;     // approve: chosen time (empty: policy delay)
   bool election_confirmed = false;         // approve: pre-election period approval confirmed
+  std::vector<int> dropped_media;          // approve: photos the referent unticked (positions)
   std::optional<std::string> text;         // approve: edited text; agent_replied: new text
   std::optional<std::string> author;       // agent_replied: the photos' author, when given
   std::optional<Declaration> declaration;  // agent_replied: its non-empty fields replace
