@@ -31,10 +31,9 @@ int record_absence(workflow::Store& store, const ReferentConfig& referent,
         {"recipient", on_duty},
         {"version", r.version},
         {"context",
-         json::object{{"standing_in",
-                       json::object{{"name", referent.name.empty() ? referent.address
-                                                                   : referent.name},
-                                    {"until", format_local(until, r.language)}}}}}});
+         json::object{{"standing_in", json::object{{"name", referent.name.empty() ? referent.address
+                                                                                  : referent.name},
+                                                   {"until", format_local(until, r.language)}}}}}});
     row.due_at = at;
     if (store.enqueue(row) != 0)
       ++handed;

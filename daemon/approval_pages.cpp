@@ -216,16 +216,15 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::render(const std::string& ra
     if (is_consent_form(m.filename, m.content_type))
       forms.push_back({{"url", url}, {"name", m.filename}});
     else if (m.content_type.starts_with("image/")) {
-      const bool kept = !edits || std::find(edits->keep.begin(), edits->keep.end(),
-                                            m.position) != edits->keep.end();
+      const bool kept = !edits || std::find(edits->keep.begin(), edits->keep.end(), m.position) !=
+                                      edits->keep.end();
       images.push_back(
           {{"url", url}, {"name", m.filename}, {"position", m.position}, {"kept", kept}});
       publishable_media = publishable_media || kept;
     } else if (m.content_type.starts_with("video/")) {
       publishable_media = true;
-    }
-    else if (m.content_type.starts_with("video/"))
       videos.push_back({{"url", url}, {"poster_url", url + "/poster"}, {"name", m.filename}});
+    }
   }
   ctx["images"] = std::move(images);
   ctx["videos"] = std::move(videos);
@@ -257,9 +256,9 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::render(const std::string& ra
   ctx["preview_text"] = composed;
   ctx["text"] = text;
   ctx["credit"] = publishable_media && !r.author.empty() ? "\n\n© " + r.author : "";
-  ctx["publish_at_value"] =
-      edits && !edits->publish_at.empty() ? edits->publish_at
-                                          : format_input(now() + s_.engine.policy().publish_delay);
+  ctx["publish_at_value"] = edits && !edits->publish_at.empty()
+                                ? edits->publish_at
+                                : format_input(now() + s_.engine.policy().publish_delay);
   ctx["has_blocking"] = r.has_blocking_finding();
   Event proposed;
   proposed.kind = EventKind::approve;
@@ -347,9 +346,10 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
       std::vector<std::int64_t> drop;
       if (e.kind == EventKind::approve && form.keep_shown) {
         for (const auto& m : store.media_of(token->request_id)) {
-          const bool photo = m.content_type.starts_with("image/") &&
-                             !is_consent_form(m.filename, m.content_type);
-          if (photo && std::find(form.keep.begin(), form.keep.end(), m.position) == form.keep.end()) {
+          const bool photo =
+              m.content_type.starts_with("image/") && !is_consent_form(m.filename, m.content_type);
+          if (photo &&
+              std::find(form.keep.begin(), form.keep.end(), m.position) == form.keep.end()) {
             e.dropped_media.push_back(m.position);
             drop.push_back(m.id);
           }

@@ -130,7 +130,7 @@ ChatJob prepare_chat(Store& store, const OutboxRow& row, const Services& s, Time
   const std::string base = fmt::format("{}/a/{}", s.config.http.public_url, token.raw);
 
   auto& m = job.message;
-  const std::string prefix = flag("escalated") ? (en ? "Undecided: " : "Sans décision : ")
+  const std::string prefix = flag("escalated")  ? (en ? "Undecided: " : "Sans décision : ")
                              : flag("reminder") ? (en ? "Reminder: " : "Rappel : ")
                                                 : "";
   m.title = fmt::format("[{}] {}{}{}", r.reference, prefix,

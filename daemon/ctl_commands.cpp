@@ -346,10 +346,10 @@ int run_ctl(const Config& config, const CtlArgs& args, const CtlOptions& opts, s
   using Command =
       int (*)(const Config&, const CtlArgs&, const CtlOptions&, std::ostream&, std::ostream&);
   static const std::map<std::string, Command, std::less<>> kCommands{
-      {"list", ctl_list},      {"show", ctl_show},         {"approve", ctl_approve},
-      {"reject", ctl_reject},  {"override", ctl_override}, {"quarantine", ctl_quarantine},
-      {"audit", ctl_audit},    {"consent", ctl_consent},   {"takedown", ctl_takedown},
-      {"channel", ctl_channel},  {"referent", ctl_referent}};
+      {"list", ctl_list},       {"show", ctl_show},         {"approve", ctl_approve},
+      {"reject", ctl_reject},   {"override", ctl_override}, {"quarantine", ctl_quarantine},
+      {"audit", ctl_audit},     {"consent", ctl_consent},   {"takedown", ctl_takedown},
+      {"channel", ctl_channel}, {"referent", ctl_referent}};
   if (args.empty()) {
     err << kUsage;
     return 2;

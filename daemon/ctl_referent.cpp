@@ -55,8 +55,8 @@ int away(const Config& config, const CtlParsed& p, const CtlOptions& opts, std::
     }
     from = std::max(at, start_of_local_day(*first));
   }
-  const TimePoint until = start_of_local_day(std::chrono::year_month_day(
-      std::chrono::sys_days(*last) + std::chrono::days(1)));
+  const TimePoint until = start_of_local_day(
+      std::chrono::year_month_day(std::chrono::sys_days(*last) + std::chrono::days(1)));
   if (until <= from) {
     err << "relaisctl referent away: --until is before the absence begins\n";
     return 1;

@@ -80,10 +80,10 @@ void schedule_follow_ups(Store& store, const MailJob& sent, const Services& s, T
     const char* recipient;
     int hours;
   };
-  for (const FollowUp& f : {FollowUp{"remind", "referent_reminder", "referent",
-                                     r.remind_after_working_hours},
-                            FollowUp{"escalate", "referent_escalation", "escalation",
-                                     r.escalate_after_working_hours}}) {
+  for (const FollowUp& f :
+       {FollowUp{"remind", "referent_reminder", "referent", r.remind_after_working_hours},
+        FollowUp{"escalate", "referent_escalation", "escalation",
+                 r.escalate_after_working_hours}}) {
     const bool escalation_first = f.key == std::string_view("remind") &&
                                   r.escalate_after_working_hours > 0 &&
                                   f.hours >= r.escalate_after_working_hours;

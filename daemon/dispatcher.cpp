@@ -391,8 +391,7 @@ asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
     } else if (p.lead.held_until) {
       store.hold_outbox(row.id, *p.lead.held_until, p.lead.to.front());
       spdlog::info("mail held request={} template={} effect={} until={}", ref_of(store, row),
-                   p.lead.template_name, row.effect_key,
-                   format_input(*p.lead.held_until));
+                   p.lead.template_name, row.effect_key, format_input(*p.lead.held_until));
       p.done = true;
     } else if (!row.held_for.empty() && p.lead.skip_reason.empty()) {
       store.lead_digest(row.id);

@@ -14,8 +14,8 @@
 #include "workflow/ascii.hpp"
 #include "workflow/declaration.hpp"
 #include "workflow/image_pipeline.hpp"
-#include "workflow/video_probe.hpp"
 #include "workflow/sha256.hpp"
+#include "workflow/video_probe.hpp"
 
 namespace relais::daemon {
 namespace json = boost::json;
@@ -222,9 +222,9 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
     }
     job.to = {to};
     const bool referent_asked = iequals(on_duty, referent.address) && !referent.name.empty();
-    job.context["escalated"] = json::object{
-        {"name", referent_asked ? referent.name : on_duty},
-        {"hours", s.config.referent.escalate_after_working_hours}};
+    job.context["escalated"] =
+        json::object{{"name", referent_asked ? referent.name : on_duty},
+                     {"hours", s.config.referent.escalate_after_working_hours}};
   } else {
     job.to = {recipient};
   }
@@ -307,9 +307,9 @@ Result<connectors::OutgoingMail> render_mail_job(const MailJob& job, const Servi
                    small.error().message);
       continue;
     }
-    parts.inline_images.push_back(
-        {p.content_id, "image/jpeg", p.filename.empty() ? "photo.jpg" : p.filename + ".jpg",
-         std::move(*small)});
+    parts.inline_images.push_back({p.content_id, "image/jpeg",
+                                   p.filename.empty() ? "photo.jpg" : p.filename + ".jpg",
+                                   std::move(*small)});
     thumbnails.push_back({{"cid", p.content_id},
                           {"name", p.filename.empty() ? "photo" : p.filename},
                           {"video", p.video}});

@@ -33,13 +33,13 @@ struct MailJob {
   std::string in_reply_to;
   std::vector<std::string> references;
   std::optional<std::int64_t> request_id;
-  std::int64_t version = 0;  // of the request, when the mail is about one
-  bool follow_up = false;    // a reminder or an escalation of a decision request
+  std::int64_t version = 0;                  // of the request, when the mail is about one
+  bool follow_up = false;                    // a reminder or an escalation of a decision request
   std::optional<std::int64_t> answers_case;  // sending it answers this takedown case
-  std::string token_hash;   // the decision token its links carry: a reply in its thread uses it
+  std::string token_hash;  // the decision token its links carry: a reply in its thread uses it
   std::vector<InlinePicture> pictures;  // HTML part only
-  std::string skip_reason;  // non-empty: nothing to send (e.g. no valid recipient)
-  bool obsolete = false;    // about a decision already taken: done without sending
+  std::string skip_reason;              // non-empty: nothing to send (e.g. no valid recipient)
+  bool obsolete = false;                // about a decision already taken: done without sending
   std::optional<workflow::TimePoint> held_until;  // outside the recipient's working hours
 };
 

@@ -56,8 +56,7 @@ TimePoint WorkingTime::next_open(std::string_view address, TimePoint t) const {
   return w.is_open(m) ? t : instant_of(w.next_open(m));
 }
 
-TimePoint WorkingTime::after_working_hours(std::string_view address, TimePoint t,
-                                           int hours) const {
+TimePoint WorkingTime::after_working_hours(std::string_view address, TimePoint t, int hours) const {
   const auto& w = week_of(address);
   const auto m = local_minute(t);
   const auto seconds = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -28,7 +28,7 @@ struct OutboxRow {
   TimePoint due_at{};
   int attempts = 0;
   std::string last_error;
-  std::string held_for;  // held for this person's working hours (a mail)
+  std::string held_for;                   // held for this person's working hours (a mail)
   std::optional<std::int64_t> digest_of;  // carried by that row's digest
 };
 

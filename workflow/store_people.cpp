@@ -63,8 +63,8 @@ std::vector<Store::Absence> Store::absences_after(TimePoint at) {
   return out;
 }
 
-bool Store::end_absence(std::string_view address, std::string_view actor,
-                        std::string_view source, TimePoint at) {
+bool Store::end_absence(std::string_view address, std::string_view actor, std::string_view source,
+                        TimePoint at) {
   const std::string who = lower(address);
   // Absences not begun yet are dropped too: "back" means "not away from now on".
   db_.prepare("UPDATE absences SET until = max(starts_at, ?1) WHERE address = ?2 AND until > ?1")

@@ -87,8 +87,7 @@ void Store::hold_outbox(std::int64_t id, TimePoint until, std::string_view addre
       .run();
 }
 
-std::vector<OutboxRow> Store::held_due(std::string_view address, std::int64_t lead,
-                                       TimePoint now) {
+std::vector<OutboxRow> Store::held_due(std::string_view address, std::int64_t lead, TimePoint now) {
   std::vector<OutboxRow> out;
   auto s = db_.prepare(std::string(kOutboxColumns) +
                        "WHERE done_at IS NULL AND held_for = ?1 AND kind = 'mail' AND "

@@ -27,8 +27,20 @@ std::chrono::year_month_day next_day(std::chrono::year_month_day d) {
 
 std::optional<int> day_index(std::string_view name) {
   static constexpr std::array<std::pair<std::string_view, int>, 14> kNames{{
-      {"sun", 0}, {"mon", 1}, {"tue", 2}, {"wed", 3}, {"thu", 4}, {"fri", 5}, {"sat", 6},
-      {"dim", 0}, {"lun", 1}, {"mar", 2}, {"mer", 3}, {"jeu", 4}, {"ven", 5}, {"sam", 6},
+      {"sun", 0},
+      {"mon", 1},
+      {"tue", 2},
+      {"wed", 3},
+      {"thu", 4},
+      {"fri", 5},
+      {"sat", 6},
+      {"dim", 0},
+      {"lun", 1},
+      {"mar", 2},
+      {"mer", 3},
+      {"jeu", 4},
+      {"ven", 5},
+      {"sam", 6},
   }};
   const std::string n = lower(name);
   for (const auto& [k, i] : kNames) {
@@ -154,9 +166,8 @@ Result<WorkingWeek> parse_working_week(std::string_view spec) {
     std::vector<std::pair<int, int>> spans;
     for (std::size_t i = 1; i < parts.size(); ++i) {
       const auto dash = parts[i].find('-');
-      const auto from = dash == std::string_view::npos
-                            ? std::nullopt
-                            : clock_minutes(parts[i].substr(0, dash));
+      const auto from =
+          dash == std::string_view::npos ? std::nullopt : clock_minutes(parts[i].substr(0, dash));
       const auto to =
           dash == std::string_view::npos ? std::nullopt : clock_minutes(parts[i].substr(dash + 1));
       if (!from || !to || *from >= *to || *from >= kDayMinutes) {

@@ -30,13 +30,13 @@ struct MailParts {
   std::string from;       // addr-spec, e.g. "publications@example.org"; also the envelope sender
   std::string from_name;  // display name, e.g. "relais — publications" (RFC 2047 if non-ASCII)
   std::vector<std::string> to;  // addr-specs; at least one
-  std::string subject;      // UTF-8; RFC 2047 B-encoded (folded, words <= 75 chars) if non-ASCII
-  std::string text;         // UTF-8 plain body; any line ending
-  std::string html;         // optional HTML alternative (multipart/alternative when set)
+  std::string subject;  // UTF-8; RFC 2047 B-encoded (folded, words <= 75 chars) if non-ASCII
+  std::string text;     // UTF-8 plain body; any line ending
+  std::string html;     // optional HTML alternative (multipart/alternative when set)
   // With html: multipart/alternative { text/plain, multipart/related { text/html, images } }.
   std::vector<InlineImage> inline_images;
-  std::string message_id;   // without <>; required
-  std::string in_reply_to;  // without <>; optional
+  std::string message_id;                      // without <>; required
+  std::string in_reply_to;                     // without <>; optional
   std::vector<std::string> references;         // without <>
   std::chrono::system_clock::time_point date;  // the epoch (default) means "now"
   // Unstructured headers (name, value), e.g. {"Auto-Submitted", "auto-replied"} (overrides the

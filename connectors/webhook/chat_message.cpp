@@ -106,8 +106,8 @@ std::string teams_payload(const ChatMessage& m) {
 
 std::string slack_payload(const ChatMessage& m) {
   json::array blocks;
-  blocks.push_back({{"type", "header"},
-                    {"text", {{"type", "plain_text"}, {"text", m.title.substr(0, 150)}}}});
+  blocks.push_back(
+      {{"type", "header"}, {"text", {{"type", "plain_text"}, {"text", m.title.substr(0, 150)}}}});
   std::string section = slack_escape(m.summary);
   for (const auto& [title, value] : m.facts)
     section += fmt::format("\n*{}* : {}", slack_escape(title), slack_escape(value));
@@ -117,9 +117,8 @@ std::string slack_payload(const ChatMessage& m) {
       {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", section.substr(0, 3000)}}}});
   json::array buttons;
   for (const auto& l : m.links) {
-    json::object b{{"type", "button"},
-                   {"text", {{"type", "plain_text"}, {"text", l.label}}},
-                   {"url", l.url}};
+    json::object b{
+        {"type", "button"}, {"text", {{"type", "plain_text"}, {"text", l.label}}}, {"url", l.url}};
     if (l.primary)
       b["style"] = "primary";
     buttons.push_back(std::move(b));
@@ -170,14 +169,15 @@ Result<void> post_chat(http::Client& client, ChatKind kind, const std::string& u
     return {};
   const std::string said = excerpt(answer->body);
   if (answer->status == 429 || answer->status >= 500) {
-    Error e = transient(fmt::format("The chat webhook is busy or failing (HTTP {}: {}).",
-                                    answer->status, said));
+    Error e = transient(
+        fmt::format("The chat webhook is busy or failing (HTTP {}: {}).", answer->status, said));
     e.retry_after = http::retry_hint(*answer, std::chrono::system_clock::now());
     return e;
   }
-  return permanent(fmt::format("The chat webhook refused the message (HTTP {}: {}); check its URL "
-                               "file and that the webhook still exists.",
-                               answer->status, said));
+  return permanent(
+      fmt::format("The chat webhook refused the message (HTTP {}: {}); check its URL "
+                  "file and that the webhook still exists.",
+                  answer->status, said));
 }
 
 }  // namespace relais::connectors::chat

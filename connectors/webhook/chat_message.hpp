@@ -28,15 +28,15 @@ struct ChatMessage {
   std::string title;    // "[PUB-2026-0042] À valider : Fête de quartier"
   std::string summary;  // one or two sentences
   std::vector<std::pair<std::string, std::string>> facts;  // ("Envoyée par", "…")
-  std::string text_excerpt;  // the proposed text, shortened
+  std::string text_excerpt;                                // the proposed text, shortened
   std::string picture_jpeg;  // a small JPEG (Teams shows it as a data: URI); may be empty
   std::string picture_alt;
   std::vector<ChatLink> links;
 };
 
 // The JSON body each kind of webhook takes.
-std::string teams_payload(const ChatMessage& m);  // {"type":"message","attachments":[card]}
-std::string slack_payload(const ChatMessage& m);  // text + Block Kit blocks with link buttons
+std::string teams_payload(const ChatMessage& m);       // {"type":"message","attachments":[card]}
+std::string slack_payload(const ChatMessage& m);       // text + Block Kit blocks with link buttons
 std::string mattermost_payload(const ChatMessage& m);  // Markdown text with the links
 std::string chat_payload(ChatKind kind, const ChatMessage& m);
 

@@ -77,15 +77,15 @@ struct ReferentConfig {
   std::string address;
   std::string name;
   std::string backup_address;
-  std::string admin_address;     // may be empty
-  int absence_default_days = 1;  // an out-of-office reply without a date of return
+  std::string admin_address;             // may be empty
+  int absence_default_days = 1;          // an out-of-office reply without a date of return
   int remind_after_working_hours = 0;    // 0: no reminder
   int escalate_after_working_hours = 0;  // 0: no escalation to the backup
 };
 
 // The right to disconnect: when mail may reach people (workflow/working_hours).
 struct WorkingHoursConfig {
-  std::string default_week;  // "mon-fri 08:30-18:00"
+  std::string default_week;     // "mon-fri 08:30-18:00"
   std::string public_holidays;  // france | alsace-moselle | none
 };
 

@@ -265,7 +265,8 @@ class Loader {
       }
       if (name.empty() ||
           name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
-        problem(path, at, fmt::format("the name of {} may hold only a-z, 0-9, _ and -", named.what));
+        problem(path, at,
+                fmt::format("the name of {} may hold only a-z, 0-9, _ and -", named.what));
         continue;
       }
       named_[section].push_back(load_typed_table(path, name, named.type(), *item.as_table(), at));

@@ -166,11 +166,10 @@ json::object typed_table_schema(const ChannelType& type) {
 
 // [hooks.NAME], [people.NAME], [chat.NAME]: one typed table per name.
 json::object named_section_schema(const NamedSection& named) {
-  return json::object{
-      {"type", "object"},
-      {"description", json::string(named.intro)},
-      {"propertyNames", json::object{{"pattern", "^[a-z0-9_-]+$"}}},
-      {"additionalProperties", typed_table_schema(named.type())}};
+  return json::object{{"type", "object"},
+                      {"description", json::string(named.intro)},
+                      {"propertyNames", json::object{{"pattern", "^[a-z0-9_-]+$"}}},
+                      {"additionalProperties", typed_table_schema(named.type())}};
 }
 
 // [mail.imap]: one account's keys, or tables of them ([mail.imap.NAME]).

@@ -21,8 +21,8 @@ bool contains(const std::string& text, std::string_view part) {
 }  // namespace
 
 TEST_CASE("working hours: the default, a person's own, a chat") {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("relais-chat-url-" + std::to_string(::getpid()));
+  const auto path =
+      std::filesystem::temp_directory_path() / ("relais-chat-url-" + std::to_string(::getpid()));
   std::ofstream(path) << "https://example.webhook.office.com/webhookb2/x\n";
   const Config c = must_load(
       "[working_hours]\ndefault = \"lun-ven 09:00-17:00\"\npublic_holidays = \"alsace-moselle\"\n"
@@ -57,12 +57,14 @@ TEST_CASE("bad working hours are named with their key") {
   CHECK(p[0].key == "working_hours.default");
   CHECK(contains(p[0].message, "not a span of hours"));
 
-  p = problems_of("[people.marie]\naddress = \"marie@example.org\"\nworking_hours = \"weekdays\"\n");
+  p = problems_of(
+      "[people.marie]\naddress = \"marie@example.org\"\nworking_hours = \"weekdays\"\n");
   REQUIRE(p.size() == 1);
   CHECK(p[0].key == "people.marie.working_hours");
 
-  p = problems_of("[people.a]\naddress = \"marie@example.org\"\n[people.b]\naddress = "
-                  "\"Marie@example.org\"\n");
+  p = problems_of(
+      "[people.a]\naddress = \"marie@example.org\"\n[people.b]\naddress = "
+      "\"Marie@example.org\"\n");
   REQUIRE(p.size() == 1);
   CHECK(p[0].key == "people.b.address");
   CHECK(contains(p[0].message, "another [people.NAME] table has this address"));
