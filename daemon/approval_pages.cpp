@@ -45,6 +45,21 @@ struct Form {
   bool confirm_election = false;
 };
 
+// Browsers send a textarea's line ends as CRLF; the stored text has LF.
+std::string unix_lines(std::string s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r') {
+      out += '\n';
+      if (i + 1 < s.size() && s[i + 1] == '\n')
+        ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 Form parse_form(const std::string& body) {
   Form f;
   auto encoded = boost::urls::parse_query(body);
@@ -59,7 +74,7 @@ Form parse_form(const std::string& body) {
     if (key == "action")
       f.action = value;
     else if (key == "reason")
-      f.reason = value;
+      f.reason = unix_lines(value);
     else if (key == "csrf")
       f.csrf = value;
     else if (key == "publish_at")
@@ -74,7 +89,7 @@ Form parse_form(const std::string& body) {
     else if (key == "confirm_election")
       f.confirm_election = value == "1";
     else if (key == "text") {
-      f.text = value;
+      f.text = unix_lines(value);
       f.edit_text = true;
     }
   }

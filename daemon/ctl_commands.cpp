@@ -62,7 +62,7 @@ constexpr const char* kUsage =
     "  consent revoke N [--reason TEXT]     revoke consent N and take down what it covered\n"
     "  channel list                         the configured channels and their types\n"
     "  channel test NAME                    check a channel's credentials without posting\n"
-    "  referent away --until DATE [--from DATE] [--who referent|backup]\n"
+    "  referent away --until DATE [--who referent|backup]\n"
     "                                       away to DATE inclusive: the backup decides\n"
     "  referent back [--who referent|backup]  back now\n"
     "  referent absences                    who is or will be away\n"

@@ -46,15 +46,9 @@ int away(const Config& config, const CtlParsed& p, const CtlOptions& opts, std::
     return 2;
   }
   const TimePoint at = now_of(opts);
-  TimePoint from = at;
-  if (const std::string* from_text = value_of(p, "--from")) {
-    const auto first = parse_date(*from_text);
-    if (!first) {
-      err << "relaisctl referent away: --from is a date, YYYY-MM-DD\n";
-      return 2;
-    }
-    from = std::max(at, start_of_local_day(*first));
-  }
+  // From now: the requests waiting now are handed over now (an absence planned ahead would
+  // need its handover when it begins; an out-of-office reply or this command on the day does it).
+  const TimePoint from = at;
   const TimePoint until = start_of_local_day(
       std::chrono::year_month_day(std::chrono::sys_days(*last) + std::chrono::days(1)));
   if (until <= from) {
@@ -126,7 +120,7 @@ int ctl_referent(const Config& config, const CtlArgs& args, const CtlOptions& op
   const std::string what = args.empty() ? "" : args[0];
   const CtlArgs rest(args.empty() ? args.end() : args.begin() + 1, args.end());
   if (what == "away") {
-    auto p = parse_ctl_args("referent away", rest, {"--until", "--from", "--who"}, opts, err);
+    auto p = parse_ctl_args("referent away", rest, {"--until", "--who"}, opts, err);
     return p ? away(config, *p, opts, out, err) : 2;
   }
   if (what == "back") {

@@ -9,8 +9,8 @@
 
 namespace relais::daemon {
 
-// `referent away --until DATE [--from DATE] [--who referent|backup]`: away from --from (default
-// now) to DATE inclusive, DATE as YYYY-MM-DD in general.timezone.
+// `referent away --until DATE [--who referent|backup]`: away from now to DATE inclusive, DATE as
+// YYYY-MM-DD in general.timezone.
 // `referent back [--who referent|backup]`: ends what is left of the absence now.
 // `referent absences`: the absences not over.
 int ctl_referent(const Config& config, const CtlArgs& args, const CtlOptions& opts,

@@ -377,12 +377,21 @@ asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
     if (!row.held_for.empty()) {
       // Held rows may be carried by another's digest since they were claimed.
       const auto current = store.pending_outbox(row.id);
-      if (!current || (current->digest_of && *current->digest_of != row.id)) {
+      if (!current) {
         p.done = true;
         return p;
       }
+      if (current->digest_of && *current->digest_of != row.id) {
+        if (store.pending_outbox(*current->digest_of)) {
+          p.done = true;  // its digest's lead sends it
+          return p;
+        }
+        store.leave_digest(row.id, t);  // that lead is gone: on its own now
+      }
     }
     p.lead = prepare_mail(store, row, s_, t);
+    if (p.lead.obsolete || p.lead.held_until || !p.lead.skip_reason.empty())
+      store.release_digest(row.id, t);  // what it carried goes its own way
     if (p.lead.obsolete) {
       store.complete_outbox(row.id, t);
       spdlog::info("mail not needed request={} template={} effect={}", ref_of(store, row),

@@ -238,7 +238,8 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
       return job;
     }
   }
-  if (job.template_name == "referent_request" && request->state != State::awaiting_approval) {
+  if (job.template_name == "referent_request" &&
+      (request->state != State::awaiting_approval || job.version != request->version)) {
     job.obsolete = true;  // decided (or sent back) while this mail waited
     return job;
   }

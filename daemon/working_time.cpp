@@ -57,12 +57,9 @@ TimePoint WorkingTime::next_open(std::string_view address, TimePoint t) const {
 }
 
 TimePoint WorkingTime::after_working_hours(std::string_view address, TimePoint t, int hours) const {
+  // To the minute: a deadline that falls at the end of a day is that moment, not a second past.
   const auto& w = week_of(address);
-  const auto m = local_minute(t);
-  const auto seconds = std::chrono::duration_cast<std::chrono::milliseconds>(
-      t - instant_of(m));  // what the minute dropped, kept when t is in working hours
-  const auto end = instant_of(w.after_open_minutes(m, hours * 60));
-  return w.is_open(m) ? end + seconds : end;
+  return instant_of(w.after_open_minutes(local_minute(t), hours * 60));
 }
 
 }  // namespace relais::daemon

@@ -175,6 +175,8 @@ class Store {
   void lead_digest(std::int64_t id);
   // A held row carried by `lead`'s digest: out of the queue until the digest is done.
   void join_digest(std::int64_t id, std::int64_t lead, TimePoint out_of_queue_until);
+  // The rows `lead`'s digest carried, back on their own, due at `at` (the lead went another way).
+  void release_digest(std::int64_t lead, TimePoint at);
   // A row out of a digest, due at `at` on its own.
   void leave_digest(std::int64_t id, TimePoint at);
 

@@ -25,8 +25,10 @@ std::optional<TokenRow> Store::token_of_sent_mail(std::string_view message_id) {
 void Store::set_absence(const Absence& a, std::string_view actor, TimePoint at) {
   const std::string address = lower(a.address);
   // What is left of an earlier absence ends where the new one starts: the latest word counts.
-  db_.prepare("UPDATE absences SET until = ? WHERE address = ? AND until > ?")
-      .bind_all(to_millis(a.starts_at), address, to_millis(a.starts_at))
+  // Absences planned for later are left as they are.
+  db_.prepare(
+         "UPDATE absences SET until = ?1 WHERE address = ?2 AND until > ?1 AND starts_at <= ?1")
+      .bind_all(to_millis(a.starts_at), address)
       .run();
   db_.prepare("INSERT INTO absences (address, starts_at, until, source, at) VALUES (?, ?, ?, ?, ?)")
       .bind_all(address, to_millis(a.starts_at), to_millis(a.until), a.source, to_millis(at))

@@ -90,8 +90,8 @@ void Store::hold_outbox(std::int64_t id, TimePoint until, std::string_view addre
 std::vector<OutboxRow> Store::held_due(std::string_view address, std::int64_t lead, TimePoint now) {
   std::vector<OutboxRow> out;
   auto s = db_.prepare(std::string(kOutboxColumns) +
-                       "WHERE done_at IS NULL AND held_for = ?1 AND kind = 'mail' AND "
-                       "((digest_of IS NULL AND due_at <= ?2) OR digest_of = ?3) "
+                       "WHERE done_at IS NULL AND kind = 'mail' AND "
+                       "((held_for = ?1 AND digest_of IS NULL AND due_at <= ?2) OR digest_of = ?3) "
                        "ORDER BY created_at, id");
   s.bind(1, address).bind(2, to_millis(now)).bind(3, lead);
   while (s.step())
@@ -115,6 +115,15 @@ void Store::join_digest(std::int64_t id, std::int64_t lead, TimePoint out_of_que
   db_.prepare("UPDATE outbox SET digest_of = ?, due_at = ?, lease_until = 0 WHERE id = ?")
       .bind_all(lead, to_millis(out_of_queue_until), id)
       .run();
+}
+
+void Store::release_digest(std::int64_t lead, TimePoint at) {
+  db_.prepare(
+         "UPDATE outbox SET digest_of = NULL, due_at = ?, lease_until = 0 "
+         "WHERE digest_of = ? AND id <> ? AND done_at IS NULL")
+      .bind_all(to_millis(at), lead, lead)
+      .run();
+  db_.prepare("UPDATE outbox SET digest_of = NULL WHERE id = ?").bind_all(lead).run();
 }
 
 void Store::leave_digest(std::int64_t id, TimePoint at) {

@@ -138,10 +138,10 @@ LocalMinute WorkingWeek::after_open_minutes(LocalMinute t, int minutes) const {
         span_end = to;
     }
     const int left = span_end - t.minute;
-    if (minutes <= left) {
-      const int at = t.minute + minutes;
-      return at >= kDayMinutes ? LocalMinute{next_day(t.day), 0} : LocalMinute{t.day, at};
-    }
+    // A sum that fills the span exactly ends at the next opening: a moment in working hours,
+    // where a reminder can go at once.
+    if (minutes < left)
+      return {t.day, t.minute + minutes};
     minutes -= left;
     t = next_open(span_end >= kDayMinutes ? LocalMinute{next_day(t.day), 0}
                                           : LocalMinute{t.day, span_end});

@@ -37,7 +37,7 @@ struct WorkingWeek {
   // at least one open span, so this always exists).
   LocalMinute next_open(LocalMinute t) const;
   // The moment `minutes` of open time have passed after `t`: nights, weekends and holidays do
-  // not count.
+  // not count. Always an open moment: a sum that ends with a span is the next opening.
   LocalMinute after_open_minutes(LocalMinute t, int minutes) const;
 };
 

@@ -334,7 +334,9 @@ Result<OutgoingMail> build_message(const MailParts& parts) {
     if (parts.inline_images.empty()) {
       data += html_part(parts.html);
     } else {
-      const std::string related = boundary + "_rel";
+      // Not a prefix of the outer boundary's delimiter lines, nor it of these (RFC 2046 5.1.1).
+      const std::string related =
+          "=_relais_rel_" + workflow::sha256_hex(parts.message_id + "/related").substr(0, 24);
       data += "Content-Type: multipart/related; type=\"text/html\";\r\n boundary=\"" + related +
               "\"\r\n\r\n";
       data += "--" + related + "\r\n";

@@ -39,6 +39,30 @@ std::string markdown_label(std::string_view s) {
   return out;
 }
 
+// At most `max` code points, never cut inside one.
+std::string utf8_prefix(std::string_view s, std::size_t max) {
+  std::size_t i = 0, n = 0;
+  while (i < s.size() && n < max) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)
+      ++i;
+    ++n;
+  }
+  return std::string(s.substr(0, i));
+}
+
+// Mattermost's Markdown: what someone else wrote shows as written, never as a link, a mention
+// or formatting.
+std::string markdown_text(std::string_view s) {
+  std::string out;
+  for (char c : slack_escape(s)) {
+    if (std::string_view("\\[]()*_~`#@|").find(c) != std::string_view::npos)
+      out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string excerpt(const std::string& body) {
   std::string s = body.substr(0, 300);
   for (char& c : s) {
@@ -106,15 +130,15 @@ std::string teams_payload(const ChatMessage& m) {
 
 std::string slack_payload(const ChatMessage& m) {
   json::array blocks;
-  blocks.push_back(
-      {{"type", "header"}, {"text", {{"type", "plain_text"}, {"text", m.title.substr(0, 150)}}}});
+  blocks.push_back({{"type", "header"},
+                    {"text", {{"type", "plain_text"}, {"text", utf8_prefix(m.title, 150)}}}});
   std::string section = slack_escape(m.summary);
   for (const auto& [title, value] : m.facts)
     section += fmt::format("\n*{}* : {}", slack_escape(title), slack_escape(value));
   if (!m.text_excerpt.empty())
     section += "\n>" + slack_escape(m.text_excerpt);
   blocks.push_back(
-      {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", section.substr(0, 3000)}}}});
+      {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", utf8_prefix(section, 2900)}}}});
   json::array buttons;
   for (const auto& l : m.links) {
     json::object b{
@@ -130,11 +154,11 @@ std::string slack_payload(const ChatMessage& m) {
 }
 
 std::string mattermost_payload(const ChatMessage& m) {
-  std::string text = fmt::format("#### {}\n{}", slack_escape(m.title), slack_escape(m.summary));
+  std::string text = fmt::format("#### {}\n{}", markdown_text(m.title), markdown_text(m.summary));
   for (const auto& [title, value] : m.facts)
-    text += fmt::format("\n**{}** : {}", slack_escape(title), slack_escape(value));
+    text += fmt::format("\n**{}** : {}", markdown_text(title), markdown_text(value));
   if (!m.text_excerpt.empty())
-    text += "\n> " + slack_escape(m.text_excerpt);
+    text += "\n> " + markdown_text(m.text_excerpt);
   std::string links;
   for (const auto& l : m.links)
     links += fmt::format("{}[{}]({})", links.empty() ? "" : " · ", markdown_label(l.label), l.url);

@@ -69,9 +69,9 @@ TEST_CASE("working time counts only open hours") {
   // Saturday + 1 h: Monday 09:30.
   CHECK(w.after_open_minutes({2026y / November / 28, hm(12, 0)}, 60) ==
         LocalMinute{2026y / November / 30, hm(9, 30)});
-  // Exactly to the end of a day: that moment.
+  // Exactly to the end of a day: the next opening, when someone is there.
   CHECK(w.after_open_minutes({2026y / November / 26, hm(16, 0)}, 120) ==
-        LocalMinute{2026y / November / 26, hm(18, 0)});
+        LocalMinute{2026y / November / 27, hm(8, 30)});
   // Over Whit Monday: Friday 22 May 17:00 + 8 h = Tuesday 26 May 15:30.
   CHECK(w.after_open_minutes({2026y / May / 22, hm(17, 0)}, 480) ==
         LocalMinute{2026y / May / 26, hm(15, 30)});
