@@ -2,6 +2,7 @@
 // a single-use case token (workflow/case_desk.hpp). The requester's mails thread on their
 // own message, so that their mail client shows one conversation.
 #include "daemon/case_mail.hpp"
+#include "workflow/text_length.hpp"
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -32,15 +33,6 @@ std::string basis_label(const std::string& basis, const std::string& lang) {
   return en ? "recent publication" : "publication récente";
 }
 
-std::string excerpt(const std::string& text, std::size_t max) {
-  if (text.size() <= max)
-    return text;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  return text.substr(0, cut) + "…";
-}
-
 }  // namespace
 
 json::object case_context(Store& store, const TakedownCase& c, const Services& s) {
@@ -52,7 +44,7 @@ json::object case_context(Store& store, const TakedownCase& c, const Services& s
   ctx["received_at"] = format_local(c.received_at, lang);
   ctx["deadline"] = format_local(c.deadline_at, lang);
   ctx["deadline_days"] = s.config.takedown.deadline_days;
-  ctx["text"] = excerpt(c.text, 2000);
+  ctx["text"] = workflow::shortened(c.text, 2000);
   ctx["state"] = to_string(c.state);
   ctx["origin_" + c.origin] = true;
   ctx["note"] = c.note;

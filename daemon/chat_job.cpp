@@ -12,6 +12,7 @@
 #include "workflow/declaration.hpp"
 #include "workflow/image_pipeline.hpp"
 #include "workflow/loopback.hpp"
+#include "workflow/text_length.hpp"
 #include "workflow/video_probe.hpp"
 
 namespace relais::daemon {
@@ -53,15 +54,6 @@ std::string findings_summary(const Request& r, bool en) {
   if (en)
     return fmt::format("{} to fix, {} worth knowing", blocking, warnings);
   return fmt::format("{} à corriger, {} à savoir", blocking, warnings);
-}
-
-std::string shortened(const std::string& text, std::size_t max) {
-  if (text.size() <= max)
-    return text;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  return text.substr(0, cut) + "…";
 }
 
 }  // namespace
@@ -148,7 +140,7 @@ ChatJob prepare_chat(Store& store, const OutboxRow& row, const Services& s, Time
              {en ? "Received" : "Reçue le", format_local(r.created_at, r.language)},
              {en ? "Channels" : "Réseaux", channels},
              {en ? "Checks" : "Vérifications", findings_summary(r, en)}};
-  m.text_excerpt = shortened(r.text, 280);
+  m.text_excerpt = workflow::shortened(r.text, 280);
   m.links = {{en ? "Approve" : "Approuver", base + "?action=approve", true},
              {en ? "Request changes" : "Demander des modifications",
               base + "?action=request_changes", false},

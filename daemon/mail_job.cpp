@@ -15,6 +15,7 @@
 #include "workflow/declaration.hpp"
 #include "workflow/image_pipeline.hpp"
 #include "workflow/sha256.hpp"
+#include "workflow/text_length.hpp"
 #include "workflow/video_probe.hpp"
 
 namespace relais::daemon {
@@ -57,15 +58,6 @@ std::string domain_of(const std::string& address) {
 constexpr std::size_t kMaxPictures = 6;
 constexpr int kPictureSide = 480;
 
-std::string excerpt(const std::string& text) {
-  if (text.size() <= 400)
-    return text;
-  std::size_t cut = 400;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  return text.substr(0, cut) + "…";
-}
-
 }  // namespace
 
 std::string referent_on_duty(Store& store, const ReferentConfig& r, TimePoint at) {
@@ -85,7 +77,7 @@ json::object request_context(const Request& r, const std::vector<MediaRow>& medi
   c["sender_name"] = r.sender_name.empty() ? r.sender : r.sender_name;
   c["received_at"] = format_local(r.created_at, lang);
   c["text"] = r.text;
-  c["text_excerpt"] = excerpt(r.text);
+  c["text_excerpt"] = workflow::shortened(r.text, 400);
   c["author"] = r.author;
   c["state"] = to_string(r.state);
   c["note"] = r.note;

@@ -125,4 +125,13 @@ std::size_t mastodon_length(std::string_view s) {
   return n;
 }
 
+std::string shortened(std::string_view utf8, std::size_t max_bytes) {
+  if (utf8.size() <= max_bytes)
+    return std::string(utf8);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(utf8[cut]) & 0xC0) == 0x80)
+    --cut;
+  return std::string(utf8.substr(0, cut)) + "…";
+}
+
 }  // namespace relais::workflow

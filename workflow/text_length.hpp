@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace relais::workflow {
@@ -14,5 +15,9 @@ std::size_t code_point_count(std::string_view utf8);
 std::size_t x_weighted_length(std::string_view utf8);
 // Mastodon counts code points, and every URL as 23 whatever its length.
 std::size_t mastodon_length(std::string_view utf8);
+
+// `utf8` itself when it has at most `max_bytes`, else its start, cut between two characters
+// within `max_bytes`, and "…".
+std::string shortened(std::string_view utf8, std::size_t max_bytes);
 
 }  // namespace relais::workflow
