@@ -69,7 +69,9 @@ bool Store::end_absence(std::string_view address, std::string_view actor, std::s
                         TimePoint at) {
   const std::string who = lower(address);
   // Absences not begun yet are dropped too: "back" means "not away from now on".
-  db_.prepare("UPDATE absences SET until = max(starts_at, ?1) WHERE address = ?2 AND until > ?1")
+  db_.prepare(
+         "UPDATE absences SET until = max(starts_at, ?1) WHERE address = ?2 AND until > ?1 "
+         "AND until > starts_at")
       .bind_all(to_millis(at), who)
       .run();
   if (db_.changes() == 0)
