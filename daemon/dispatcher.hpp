@@ -30,10 +30,13 @@ class Dispatcher {
   int in_flight() const { return in_flight_; }
 
  private:
+  // The request's reference for logs, "-" for a row outside any request.
+  static std::string reference_of(workflow::Store& store, const workflow::OutboxRow& row);
   boost::asio::awaitable<void> execute(workflow::OutboxRow row);
   boost::asio::awaitable<void> fire(workflow::TimerRow timer);
   boost::asio::awaitable<void> fire_case(workflow::CaseTimerRow timer);
   boost::asio::awaitable<void> run_checks(const workflow::OutboxRow& row);
+  // In dispatcher_mail.cpp.
   boost::asio::awaitable<void> send_mail(const workflow::OutboxRow& row);
   boost::asio::awaitable<void> send_chat_row(const workflow::OutboxRow& row);
   boost::asio::awaitable<void> publish_or_remove(const workflow::OutboxRow& row);
