@@ -164,7 +164,7 @@ HttpResponse ApprovalPages::page(http::status status, std::string_view lang, std
   res.set("X-Content-Type-Options", "nosniff");
   res.set("X-Frame-Options", "DENY");
   res.set("Content-Security-Policy",
-          "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
+          "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self' 'unsafe-inline'; "
           "script-src 'self'; form-action 'self'");
   auto body = s_.templates.render(lang, name, json::value(ctx));
   if (!body) {
@@ -417,21 +417,32 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
 
 boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw, int position,
                                                           MediaView view, std::string range) {
+  auto find = [this, raw]() -> std::optional<std::int64_t> {
+    if (!plausible_raw_token(raw))
+      return std::nullopt;
+    const auto link = look_up_link(s_.readers.store(), raw, "", now());
+    if (link.problem)
+      return std::nullopt;
+    return link.token->request_id;
+  };
+  const auto request_id = co_await on_pool(s_.pool, find);
+  if (!request_id)
+    co_return plain(http::status::not_found, "Not found\n");
+  auto answer = co_await request_media(*request_id, position, view, std::move(range));
+  co_return answer;
+}
+
+boost::asio::awaitable<HttpResponse> ApprovalPages::request_media(std::int64_t request_id,
+                                                                  int position, MediaView view,
+                                                                  std::string range) {
   struct Found {
     bool ok = false;
     std::string content_type;
     std::string bytes;
   };
-  auto job2 = [this, raw, position, view] {
+  auto job2 = [this, request_id, position, view] {
     Found f;
-    if (!plausible_raw_token(raw))
-      return f;
-    auto& store = s_.readers.store();
-    const auto link = look_up_link(store, raw, "", now());
-    if (link.problem)
-      return f;
-    const auto& token = link.token;
-    for (const auto& m : store.media_of(token->request_id)) {
+    for (const auto& m : s_.readers.store().media_of(request_id)) {
       if (m.position != position)
         continue;
       const bool image = m.content_type.starts_with("image/");
@@ -440,8 +451,8 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
           return f;
         auto frame = video_poster(s_.media.path_of(m.sha256).string(), kPosterSide);
         if (!frame) {
-          spdlog::warn("video poster failed request_id={} position={} error=\"{}\"",
-                       token->request_id, position, frame.error().message);
+          spdlog::warn("video poster failed request_id={} position={} error=\"{}\"", request_id,
+                       position, frame.error().message);
           return f;
         }
         f.content_type = "image/jpeg";
@@ -453,8 +464,8 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
                                    {s_.config.images.max_pixels, s_.config.mail.max_message_bytes})
                   : Result<std::string>(bytes.error());
         if (!preview) {
-          spdlog::warn("photo preview failed request_id={} position={} error=\"{}\"",
-                       token->request_id, position, preview.error().message);
+          spdlog::warn("photo preview failed request_id={} position={} error=\"{}\"", request_id,
+                       position, preview.error().message);
           return f;
         }
         f.content_type = "image/jpeg";

@@ -39,6 +39,9 @@ class ApprovalPages {
   // `range`: the request's Range header, honoured for one range (video players need it).
   boost::asio::awaitable<HttpResponse> media(const std::string& raw_token, int position,
                                              MediaView view, std::string range);
+  // The same for a request the caller has already let the person see (the dashboard).
+  boost::asio::awaitable<HttpResponse> request_media(std::int64_t request_id, int position,
+                                                     MediaView view, std::string range);
 
   // An HTML page from a template (page_*.html), or a plain error if the template fails.
   HttpResponse page(http::status status, std::string_view lang, std::string_view name,

@@ -33,6 +33,19 @@ std::tm local_tm(workflow::TimePoint t) {
 
 }  // namespace
 
+std::string_view weekday_name(unsigned weekday, std::string_view lang) {
+  return (lang == "en" ? kDaysEn : kDaysFr)[weekday % 7];
+}
+
+std::string_view month_name(unsigned month, std::string_view lang) {
+  return (lang == "en" ? kMonthsEn : kMonthsFr)[(month + 11) % 12];
+}
+
+std::string format_local_time(workflow::TimePoint t) {
+  const std::tm tm = local_tm(t);
+  return fmt::format("{:02}:{:02}", tm.tm_hour, tm.tm_min);
+}
+
 void set_local_zone(const std::string& zone) {
   ::setenv("TZ", zone.c_str(), 1);
   ::tzset();

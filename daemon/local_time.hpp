@@ -15,6 +15,11 @@ namespace relais::daemon {
 void set_local_zone(const std::string& zone);
 // "lundi 23 novembre 2026 à 14:30" (fr) or "Monday 23 November 2026, 14:30" (en).
 std::string format_local(workflow::TimePoint t, std::string_view lang);
+// Day and month names: weekday 0 = Sunday, month 1 = January.
+std::string_view weekday_name(unsigned weekday, std::string_view lang);
+std::string_view month_name(unsigned month, std::string_view lang);
+// "14:30" in the configured zone.
+std::string format_local_time(workflow::TimePoint t);
 // "2026-11-23T14:30" (the value of an <input type="datetime-local">).
 std::string format_input(workflow::TimePoint t);
 // Parses "YYYY-MM-DDTHH:MM" as local time; nullopt if malformed or nonexistent.

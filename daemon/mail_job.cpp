@@ -1,6 +1,7 @@
 // Context values follow the variables documented at the top of each template in
 // etc/templates/fr/. Links carry a fresh token per referent mail (ARCHITECTURE "Security").
 #include "daemon/mail_job.hpp"
+#include "daemon/dashboard_session.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -176,6 +177,10 @@ MailJob prepare_mail(Store& store, const OutboxRow& row, const Services& s, Time
       job.context = ctx->as_object();
     }
     job.to = {recipient};
+    if (job.template_name == "dashboard_login") {
+      issue_login_link(store, job, s, now);
+      return job;  // asked for now: never held
+    }
     job.held_until = hold_until(s.working_time, job, now);
     return job;
   }

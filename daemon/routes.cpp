@@ -5,6 +5,8 @@
 #include "daemon/api.hpp"
 #include "daemon/case_pages.hpp"
 #include "daemon/completion_form.hpp"
+#include "daemon/dashboard.hpp"
+#include "daemon/ics_feed.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -131,6 +133,22 @@ Router make_router(Services& s, ApprovalPages& pages, std::filesystem::path site
     }
     if (path == "/api/v1" || path.starts_with("/api/v1/")) {
       auto answer = co_await route_api(s, path, req);
+      co_return answer;
+    }
+    if (path == "/d" && get) {
+      HttpResponse res = plain(http::status::found, "");
+      res.set(http::field::location, "/d/");
+      co_return res;
+    }
+    if (path.starts_with("/d/")) {  // the dashboard
+      DashboardQuery query;
+      for (auto p : url->params())
+        query.emplace(p.key, p.value);
+      auto answer = co_await route_dashboard(s, pages, path.substr(3), std::move(query), req, peer);
+      co_return answer;
+    }
+    if (path.starts_with("/ics/") && get) {  // calendar feeds
+      auto answer = co_await route_ics(s, path.substr(5));
       co_return answer;
     }
     if (path.starts_with("/hooks/")) {  // signed inbound webhooks

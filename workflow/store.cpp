@@ -327,4 +327,97 @@ std::vector<std::pair<std::string, std::int64_t>> Store::count_by_state() {
   return out;
 }
 
+namespace {
+
+// LIKE with '\' as escape: the person's words match as written, '%' and '_' included.
+std::string like_pattern(std::string_view words) {
+  std::string out = "%";
+  for (char c : words) {
+    if (c == '%' || c == '_' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+constexpr const char* kFilterWhere =
+    "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR reference LIKE ?2 ESCAPE '\\' OR "
+    "subject LIKE ?2 ESCAPE '\\' OR sender LIKE ?2 ESCAPE '\\' OR sender_name LIKE ?2 ESCAPE "
+    "'\\' OR text LIKE ?2 ESCAPE '\\')";
+
+void bind_filter(Statement& s, const Store::RequestFilter& f) {
+  if (f.state)
+    s.bind(1, to_string(*f.state));
+  else
+    s.bind(1, std::nullopt);
+  if (f.words.empty())
+    s.bind(2, std::nullopt);
+  else
+    s.bind(2, like_pattern(f.words));
+}
+
+}  // namespace
+
+std::vector<Request> Store::search_requests(const RequestFilter& f) {
+  std::vector<Request> out;
+  auto s = db_.prepare(fmt::format("SELECT {} FROM requests {} ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+                                   kRequestColumns, kFilterWhere));
+  bind_filter(s, f);
+  s.bind(3, f.limit);
+  s.bind(4, f.offset);
+  while (s.step())
+    out.push_back(read_request(s));
+  for (auto& r : out)
+    load_channels(db_, r);
+  return out;
+}
+
+std::int64_t Store::count_requests(const RequestFilter& f) {
+  auto s = db_.prepare(fmt::format("SELECT count(*) FROM requests {}", kFilterWhere));
+  bind_filter(s, f);
+  return s.step() ? s.int64(0) : 0;
+}
+
+std::vector<Request> Store::requests_publishing_between(TimePoint from, TimePoint to) {
+  std::vector<Request> out;
+  auto s = db_.prepare(fmt::format(
+      "SELECT {} FROM requests WHERE publish_at >= ? AND publish_at < ? ORDER BY publish_at, id",
+      kRequestColumns));
+  s.bind_all(to_millis(from), to_millis(to));
+  while (s.step())
+    out.push_back(read_request(s));
+  for (auto& r : out)
+    load_channels(db_, r);
+  return out;
+}
+
+std::vector<Store::ChannelActivity> Store::channel_activity() {
+  std::vector<ChannelActivity> out;
+  auto s = db_.prepare(
+      "SELECT c.channel, sum(c.status = 'published'), max(CASE WHEN c.status = 'published' THEN "
+      "r.updated_at END) FROM request_channels c JOIN requests r ON r.id = c.request_id GROUP BY "
+      "c.channel ORDER BY c.channel");
+  while (s.step()) {
+    ChannelActivity a;
+    a.channel = s.text(0);
+    a.published = s.int64(1);
+    if (auto t = s.optional_int64(2))
+      a.last_published_at = from_millis(*t);
+    out.push_back(std::move(a));
+  }
+  auto e = db_.prepare(
+      "SELECT c.channel, c.error, r.reference, r.updated_at FROM request_channels c JOIN requests "
+      "r ON r.id = c.request_id WHERE c.error <> '' ORDER BY r.updated_at DESC, r.id DESC");
+  while (e.step()) {
+    for (auto& a : out) {
+      if (a.channel == e.text(0) && !a.last_error_at) {
+        a.last_error = e.text(1);
+        a.last_error_reference = e.text(2);
+        a.last_error_at = from_millis(e.int64(3));
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace relais::workflow

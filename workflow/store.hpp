@@ -124,6 +124,27 @@ class Store {
   // Compare-and-set on version: false when the stored version is not r.version - 1.
   bool save_request(const Request& r);
   std::vector<Request> list_requests(std::optional<State> state, int limit);
+  // The dashboard's list: newest first, by state and by words found in the reference, subject,
+  // sender or text (case-insensitive for ASCII), a page at a time.
+  struct RequestFilter {
+    std::optional<State> state;
+    std::string words;
+    int limit = 50;
+    int offset = 0;
+  };
+  std::vector<Request> search_requests(const RequestFilter& f);
+  std::int64_t count_requests(const RequestFilter& f);
+  // Requests with a publication time in [from, to), by time: the calendar and the ICS feed.
+  std::vector<Request> requests_publishing_between(TimePoint from, TimePoint to);
+  // Per channel named by any request: posts made, the last one, and the last error seen.
+  struct ChannelActivity {
+    std::string channel;
+    std::int64_t published = 0;
+    std::optional<TimePoint> last_published_at;
+    std::string last_error, last_error_reference;
+    std::optional<TimePoint> last_error_at;
+  };
+  std::vector<ChannelActivity> channel_activity();
   std::vector<std::pair<std::string, std::int64_t>> count_by_state();
 
   // ---- audit record (hash chain)
@@ -331,6 +352,24 @@ class Store {
   // false (nothing recorded) when that exact link exists already.
   bool link_person(const PersonMediaRow& link, const std::string& actor);
   std::vector<std::int64_t> requests_of_person(std::int64_t person_id);  // ascending
+
+  // The dashboard (store_dashboard.cpp): one-time login links, sessions, calendar feeds.
+  struct DashboardSession {
+    std::string address;
+    std::string csrf;
+    TimePoint expires_at{};
+  };
+  void insert_login(std::string_view token_sha256, std::string_view address, TimePoint at,
+                    TimePoint expires_at);
+  // The address a login link opens a session for, once: nullopt when unknown, used or expired.
+  std::optional<std::string> use_login(std::string_view token_sha256, TimePoint at);
+  void insert_session(std::string_view token_sha256, const DashboardSession& s, TimePoint at);
+  std::optional<DashboardSession> find_session(std::string_view token_sha256, TimePoint at);
+  void end_session(std::string_view token_sha256, TimePoint at);
+  // Forgets logins and sessions over before `before`.
+  void prune_dashboard(TimePoint before);
+  int calendar_generation(std::string_view address);  // 0 when none was made
+  int next_calendar_generation(std::string_view address, TimePoint at);
 
   Database& db() { return db_; }
 

@@ -1,0 +1,276 @@
+// Each page is one reader job on the worker pool; each form one writer job. A page asked for
+// without a session goes to the login form; a form without the session's CSRF field changes
+// nothing and says so.
+#include "daemon/dashboard.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+
+#include <charconv>
+
+#include "connectors/email/mime_form_data.hpp"
+#include "daemon/absence.hpp"
+#include "daemon/local_time.hpp"
+
+namespace relais::daemon {
+namespace json = boost::json;
+using workflow::Store;
+using workflow::TimePoint;
+
+namespace {
+
+TimePoint now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
+}
+
+HttpResponse see_other(const std::string& location) {
+  HttpResponse res = plain(http::status::see_other, "");
+  res.set(http::field::location, location);
+  res.set(http::field::cache_control, "no-store");
+  return res;
+}
+
+std::optional<int> number(std::string_view s) {
+  int v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || v < 0)
+    return std::nullopt;
+  return v;
+}
+
+// The values the layout shows on every page: who is logged in, the CSRF field, the menu.
+json::object frame(const DashboardUser& u, std::string_view nav, json::object view) {
+  view["user"] = json::object{{"address", u.address}, {"role", u.role}};
+  view["role_" + u.role] = true;
+  view["csrf"] = u.csrf;
+  view["nav"] = json::object{{std::string(nav), true}};
+  return view;
+}
+
+template <class F>
+boost::asio::awaitable<HttpResponse> show(Services& s, ApprovalPages& pages, const DashboardUser& u,
+                                          std::string_view nav, std::string_view name, F& build) {
+  std::optional<json::object> view;
+  try {
+    view = co_await on_pool(s.pool, build);
+  } catch (const std::exception& e) {
+    spdlog::error("dashboard page failed page={} error=\"{}\"", name, e.what());
+    co_return plain(http::status::service_unavailable,
+                    "Service momentanément indisponible : réessayez dans un instant.\n");
+  }
+  if (!view)
+    co_return dashboard_page(pages, s, http::status::not_found, "dash_missing.html",
+                             frame(u, nav, {}));
+  co_return dashboard_page(pages, s, http::status::ok, name, frame(u, nav, std::move(*view)));
+}
+
+boost::asio::awaitable<HttpResponse> post_absence(Services& s, ApprovalPages& pages,
+                                                  const DashboardUser& u,
+                                                  const connectors::email::FormData& form) {
+  const auto& referent = s.config.referent;
+  const std::string who_field = form.field("who");
+  const std::string who = who_field == "backup"     ? referent.backup_address
+                          : who_field == "referent" ? referent.address
+                                                    : std::string();
+  const std::string action = form.field("action");
+  const auto at = now();
+  json::object error;
+  std::optional<TimePoint> until;
+  if (who.empty())
+    error["who"] = true;
+  if (action == "away") {
+    if (const auto last = parse_date(form.field("until"))) {
+      until = start_of_local_day(
+          std::chrono::year_month_day(std::chrono::sys_days(*last) + std::chrono::days(1)));
+      if (*until <= at)
+        error["past"] = true;
+    } else {
+      error["until"] = true;
+    }
+  } else if (action != "back") {
+    error["action"] = true;
+  }
+  if (!error.empty()) {
+    auto build = [&s, at]() -> std::optional<json::object> {
+      return absences_view(s.readers.store(), s, at);
+    };
+    auto view = co_await on_pool(s.pool, build);
+    (*view)["error"] = std::move(error);
+    co_return dashboard_page(pages, s, http::status::bad_request, "dash_absences.html",
+                             frame(u, "absences", std::move(*view)));
+  }
+  const std::string actor = "dashboard:" + u.address;
+  auto job = [&s, &who, &action, &actor, until, at](Store& store) {
+    if (action == "back")
+      return store.end_absence(who, actor, "dashboard", at) ? 0 : -1;
+    return record_absence(store, s.config.referent, who, at, *until, "dashboard", actor, at);
+  };
+  int outcome = 0;
+  try {
+    outcome = co_await s.writer.run(job);
+  } catch (const std::exception& e) {
+    spdlog::error("dashboard absence not recorded error=\"{}\"", e.what());
+    co_return plain(http::status::service_unavailable,
+                    "Service momentanément indisponible : rien n'a été modifié, réessayez.\n");
+  }
+  if (s.wake_dispatcher)
+    s.wake_dispatcher();
+  spdlog::info("dashboard absence action={} who={} handed_over={}", action, who_field,
+               std::max(outcome, 0));
+  co_return see_other(fmt::format("/d/absences?done={}", outcome < 0 ? "none" : action));
+}
+
+boost::asio::awaitable<HttpResponse> new_feed(Services& s, const DashboardUser& u) {
+  auto job = [&u, at = now()](Store& store) {
+    return store.next_calendar_generation(u.address, at);
+  };
+  try {
+    co_await s.writer.run(job);
+  } catch (const std::exception& e) {
+    spdlog::error("dashboard calendar feed not renewed error=\"{}\"", e.what());
+    co_return plain(http::status::service_unavailable,
+                    "Service momentanément indisponible : rien n'a été modifié, réessayez.\n");
+  }
+  spdlog::info("dashboard calendar feed renewed role={}", u.role);
+  co_return see_other("/d/calendar?feed=new");
+}
+
+// /d/requests/ID/m/N, /d/requests/ID/m/N/poster, /d/requests/ID/m/N/original
+boost::asio::awaitable<HttpResponse> media(ApprovalPages& pages, std::string_view rest,
+                                           const HttpRequest& req) {
+  const auto slash = rest.find("/m/");
+  const auto id = number(rest.substr(0, slash));
+  std::string_view tail = rest.substr(slash + 3);
+  auto view = ApprovalPages::MediaView::preview;
+  if (tail.ends_with("/poster")) {
+    view = ApprovalPages::MediaView::poster;
+    tail.remove_suffix(7);
+  } else if (tail.ends_with("/original")) {
+    view = ApprovalPages::MediaView::original;
+    tail.remove_suffix(9);
+  }
+  const auto position = number(tail);
+  if (!id || !position)
+    co_return plain(http::status::not_found, "Not found\n");
+  auto answer =
+      co_await pages.request_media(*id, *position, view, std::string(req[http::field::range]));
+  co_return answer;
+}
+
+}  // namespace
+
+boost::asio::awaitable<HttpResponse> route_dashboard(Services& s, ApprovalPages& pages,
+                                                     std::string rest, DashboardQuery query,
+                                                     const HttpRequest& req, const HttpPeer& peer) {
+  if (rest == "login" || rest == "logout" || rest.starts_with("login/")) {
+    auto answer = co_await route_login(s, pages, std::move(rest), req, peer);
+    co_return answer;
+  }
+  const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+  const bool post = req.method() == http::verb::post;
+  const auto user = co_await current_user(s, req);
+  if (!user) {
+    if (get)
+      co_return see_other("/d/login");
+    co_return plain(http::status::forbidden,
+                    "Session expirée : reconnectez-vous depuis /d/login. Rien n'a été modifié.\n");
+  }
+  const DashboardUser& u = *user;
+  if (post) {
+    auto form = connectors::email::parse_form_body(req[http::field::content_type], req.body(),
+                                                   {256 * 1024, 50, 0});
+    if (!form || !same_secret(form->field("csrf"), u.csrf)) {
+      co_return plain(http::status::forbidden,
+                      "Formulaire expiré : rechargez la page et recommencez. Rien n'a été "
+                      "modifié.\n");
+    }
+    if (rest == "absences") {
+      auto answer = co_await post_absence(s, pages, u, *form);
+      co_return answer;
+    }
+    if (rest == "calendar/feed") {
+      auto answer = co_await new_feed(s, u);
+      co_return answer;
+    }
+    co_return plain(http::status::method_not_allowed, "Method not allowed\n");
+  }
+  if (!get)
+    co_return plain(http::status::method_not_allowed, "Method not allowed\n");
+  const auto at = now();
+  if (rest.empty()) {
+    auto build = [&s, &u, at]() -> std::optional<json::object> {
+      return home_view(s.readers.store(), s, u, at);
+    };
+    auto answer = co_await show(s, pages, u, "home", "dash_home.html", build);
+    co_return answer;
+  }
+  if (rest == "requests") {
+    auto build = [&s, &query]() -> std::optional<json::object> {
+      return requests_view(s.readers.store(), s, query);
+    };
+    auto answer = co_await show(s, pages, u, "requests", "dash_requests.html", build);
+    co_return answer;
+  }
+  if (rest.starts_with("requests/")) {
+    const std::string id = rest.substr(9);
+    if (id.find("/m/") != std::string::npos) {
+      auto answer = co_await media(pages, id, req);
+      co_return answer;
+    }
+    auto build = [&s, &id]() { return request_view(s.readers.store(), s, id); };
+    auto answer = co_await show(s, pages, u, "requests", "dash_request.html", build);
+    co_return answer;
+  }
+  if (rest == "calendar") {
+    auto build = [&s, &u, &query, at]() -> std::optional<json::object> {
+      auto view = calendar_view(s.readers.store(), s, u, query, at);
+      view["feed_renewed"] = query.count("feed") > 0;
+      return view;
+    };
+    auto answer = co_await show(s, pages, u, "calendar", "dash_calendar.html", build);
+    co_return answer;
+  }
+  if (rest == "cases") {
+    auto build = [&s, at]() -> std::optional<json::object> {
+      return cases_view(s.readers.store(), s, at);
+    };
+    auto answer = co_await show(s, pages, u, "cases", "dash_cases.html", build);
+    co_return answer;
+  }
+  if (rest == "consents") {
+    auto build = [&s, at]() -> std::optional<json::object> {
+      return consents_view(s.readers.store(), s, at);
+    };
+    auto answer = co_await show(s, pages, u, "consents", "dash_consents.html", build);
+    co_return answer;
+  }
+  if (rest == "channels") {
+    auto build = [&s, at]() -> std::optional<json::object> {
+      return channels_view(s.readers.store(), s, at);
+    };
+    auto answer = co_await show(s, pages, u, "channels", "dash_channels.html", build);
+    co_return answer;
+  }
+  if (rest == "quarantine") {
+    auto build = [&s]() -> std::optional<json::object> {
+      return quarantine_view(s.readers.store(), s);
+    };
+    auto answer = co_await show(s, pages, u, "quarantine", "dash_quarantine.html", build);
+    co_return answer;
+  }
+  if (rest == "absences") {
+    auto build = [&s, &query, at]() -> std::optional<json::object> {
+      auto view = absences_view(s.readers.store(), s, at);
+      if (const auto it = query.find("done"); it != query.end())
+        view["done"] = json::object{{it->second.substr(0, 10), true}};
+      return view;
+    };
+    auto answer = co_await show(s, pages, u, "absences", "dash_absences.html", build);
+    co_return answer;
+  }
+  co_return dashboard_page(pages, s, http::status::not_found, "dash_missing.html",
+                           frame(u, "", {}));
+}
+
+}  // namespace relais::daemon
