@@ -10,6 +10,7 @@
 
 #include <charconv>
 
+#include "daemon/api_reads.hpp"
 #include "daemon/api_tokens.hpp"
 #include "daemon/consent_service.hpp"
 #include "daemon/ctl_render.hpp"
@@ -30,12 +31,6 @@ constexpr std::string_view kTryLater =
 
 TimePoint now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
-}
-
-HttpResponse api_error(http::status status, std::string_view message) {
-  return json_answer(status,
-                     json::object{{"error", json::object{{"status", static_cast<int>(status)},
-                                                         {"message", message}}}});
 }
 
 std::optional<std::int64_t> parse_id(std::string_view s) {
@@ -301,7 +296,16 @@ boost::asio::awaitable<HttpResponse> route_api(Services& s, std::string path,
     auto answer = co_await show_consent(s, *id);
     co_return answer;
   }
+  auto read = co_await route_api_reads(s, path, req);
+  if (read)
+    co_return std::move(*read);
   co_return api_error(http::status::not_found, "no such resource");
+}
+
+HttpResponse api_error(http::status status, std::string_view message) {
+  return json_answer(status,
+                     json::object{{"error", json::object{{"status", static_cast<int>(status)},
+                                                         {"message", message}}}});
 }
 
 HttpResponse json_answer(http::status status, const json::value& v) {

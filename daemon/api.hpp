@@ -1,6 +1,7 @@
-// The JSON API under /api/v1/ (bearer tokens, daemon/api_tokens.hpp). This part: the
-// consent registry, so that an HR or events tool can record consents as forms are signed and
-// revoke them when a person withdraws.
+// The JSON API under /api/v1/ (bearer tokens, daemon/api_tokens.hpp), described by
+// schemas/openapi.json. Here the consent registry, so that an HR or events tool can record
+// consents as forms are signed and revoke them when a person withdraws; the reads of requests,
+// cases, the calendar and channels are in api_reads.hpp.
 //   GET  /api/v1/consents               read    {"consents": [consent...]}
 //   GET  /api/v1/consents/{id}          read    consent
 //   POST /api/v1/consents               write   201 consent; body: {"name", "email"?,
@@ -24,6 +25,9 @@ namespace relais::daemon {
 
 boost::asio::awaitable<HttpResponse> route_api(Services& s, std::string path,
                                                const HttpRequest& req);
+
+// {"error": {"status", "message"}}.
+HttpResponse api_error(boost::beast::http::status status, std::string_view message);
 
 // A JSON answer, never cached, never sniffed.
 HttpResponse json_answer(boost::beast::http::status status, const boost::json::value& v);

@@ -1,20 +1,60 @@
-"""The consent registry through the JSON API of the real daemon: bearer tokens from a file
-(read and write scopes), a consent recorded with its evidence, listed and shown, then
-revoked, which takes the person's publication down; every bad input answered with a JSON
-error and nothing changed."""
+"""The JSON API of the real daemon: bearer tokens from a file (read and write scopes); the
+consent registry (a consent recorded with its evidence, listed and shown, then revoked, which
+takes the person's publication down); requests, the calendar, takedown cases and channels.
+Every answer, errors included, is checked against schemas/openapi.json (OpenAPI 3.1, JSON
+Schema 2020-12); every bad input is answered with a JSON error and nothing changed."""
 
 import base64
+import datetime
 import json
 import os
+import re
 import tempfile
 import unittest
 import urllib.request
+
+import jsonschema
 
 import harness
 from harness import Relais, RelaisTestCase
 
 WRITE = "w" * 8 + "0123456789abcdef0123456789abcdef"
 READ = "r" * 8 + "0123456789abcdef0123456789abcdef"
+
+
+_OPENAPI = None
+
+
+def openapi():
+    global _OPENAPI
+    if _OPENAPI is None:
+        with open(os.path.join(harness.SOURCE_DIR, "schemas", "openapi.json"), encoding="utf-8") as f:
+            _OPENAPI = json.load(f)
+    return _OPENAPI
+
+
+def check_against_openapi(method, path, status, body):
+    """Validates an answer against the response the OpenAPI document gives for that path,
+    method and status; fails when the document has none."""
+    doc = openapi()
+    path = path.split("?", 1)[0].removeprefix("/api/v1").rstrip("/") or "/"
+    for template, item in doc["paths"].items():
+        pattern = "^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            operation = item.get(method.lower())
+            break
+    else:
+        operation = None
+    if operation is None:  # 404/405 of paths the document does not have: still an Error
+        schema = {"$ref": "#/components/schemas/Error"}
+    else:
+        response = operation["responses"].get(str(status))
+        assert response is not None, f"{method} {path}: status {status} is not documented"
+        if "$ref" in response:
+            response = doc["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+        schema = response["content"]["application/json"]["schema"]
+    resolver = jsonschema.RefResolver.from_schema(doc)
+    jsonschema.Draft202012Validator(schema, resolver=resolver).validate(body)
 
 
 class Api(RelaisTestCase):
@@ -41,11 +81,66 @@ class Api(RelaisTestCase):
                                      headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, json.loads(r.read()), dict(r.headers)
+                status, answer, headers = r.status, json.loads(r.read()), dict(r.headers)
         except urllib.error.HTTPError as e:
             raw = e.read()
             self.assertEqual(e.headers.get("Content-Type"), "application/json", raw)
-            return e.code, json.loads(raw), dict(e.headers)
+            status, answer, headers = e.code, json.loads(raw), dict(e.headers)
+        if status not in (405,) and "/api/v1/" in path:
+            check_against_openapi(method, path, status, answer)
+        return status, answer, headers
+
+    def test_requests_calendar_cases_channels(self):
+        r = self.relais
+        ref = self.submit(subject="Forum des associations")
+        at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)
+        r.decide(self.referent_token(ref), "approve",
+                 publish_at=at.astimezone().strftime("%Y-%m-%dT%H:%M"))
+        r.wait_state(ref, "scheduled")
+        other = self.submit(subject="Conseil municipal")
+        r.wait_state(other, "awaiting_approval")
+
+        status, listed, _ = self.call("GET", "/api/v1/requests", token=READ)
+        self.assertEqual(status, 200)
+        self.assertEqual(listed["total"], 2)
+        self.assertEqual([x["reference"] for x in listed["requests"]], [other, ref])
+        status, found, _ = self.call("GET", "/api/v1/requests?state=scheduled&q=Forum", token=READ)
+        self.assertEqual([x["reference"] for x in found["requests"]], [ref])
+        status, page, _ = self.call("GET", "/api/v1/requests?limit=1&offset=1", token=READ)
+        self.assertEqual([x["reference"] for x in page["requests"]], [ref])
+        self.assertEqual(page["total"], 2)
+        status, one, _ = self.call("GET", f"/api/v1/requests/{ref}", token=READ)
+        self.assertEqual(status, 200)
+        self.assertEqual(one["state"], "scheduled")
+        self.assertEqual(one["media"][0]["position"], 0)
+        self.assertIn("approve", [h["event"] for h in one["history"]])
+        status, same, _ = self.call("GET", f"/api/v1/requests/{one['id']}", token=READ)
+        self.assertEqual(same["reference"], ref)
+
+        status, cal, _ = self.call("GET", "/api/v1/calendar", token=READ)
+        self.assertEqual([x["reference"] for x in cal["publications"]], [ref])
+        status, cal, _ = self.call("GET", "/api/v1/calendar?from=2001-01-01&to=2001-02-01", token=READ)
+        self.assertEqual(cal["publications"], [])
+
+        status, cases, _ = self.call("GET", "/api/v1/cases", token=READ)
+        self.assertEqual((status, cases), (200, {"cases": []}))
+        status, channels, _ = self.call("GET", "/api/v1/channels", token=READ)
+        self.assertEqual(status, 200)
+        self.assertEqual(channels["channels"][0]["name"], "site")
+        self.assertIsNone(channels["channels"][0]["credentials_expire_at"])
+
+        for bad in ("/api/v1/requests?state=lost", "/api/v1/requests?limit=100000",
+                    "/api/v1/requests?offset=-1", "/api/v1/calendar?from=yesterday",
+                    "/api/v1/calendar?from=2026-02-01&to=2026-01-01", "/api/v1/cases?state=open"):
+            status, error, _ = self.call("GET", bad, token=READ)
+            self.assertEqual(status, 400, bad)
+            self.assertIn("message", error["error"])
+        for missing in ("/api/v1/requests/PUB-1999-0001", "/api/v1/requests/0",
+                        "/api/v1/cases/DI-1999-0001", "/api/v1/nothing"):
+            self.assertEqual(self.call("GET", missing, token=READ)[0], 404, missing)
+        self.assertEqual(self.call("GET", "/api/v1/requests", token=None)[0], 401)
+        self.assertEqual(self.call("POST", "/api/v1/requests", {}, token=WRITE)[0], 405)
+        self.assertEqual(self.call("POST", "/api/v1/requests", {}, token=READ)[0], 403)
 
     def test_record_list_revoke(self):
         r = self.relais
