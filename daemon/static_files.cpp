@@ -58,10 +58,11 @@ header{background:#1e293b;color:#fff;padding:8px 16px;display:flex;flex-wrap:wra
 header .who{margin-left:auto;font-size:.9em}
 header form{display:inline}
 header button{background:transparent;color:#fff;border:1px solid #fff;border-radius:4px;padding:4px 10px;cursor:pointer;font-size:.9em;min-height:32px}
-nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:4px}
-nav a{color:#fff;text-decoration:none;padding:6px 10px;border-radius:4px;display:inline-block}
-nav a[aria-current=page]{background:#fff;color:#1e293b;font-weight:bold}
-nav a:hover{text-decoration:underline}
+header nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:4px}
+header nav a{color:#fff;text-decoration:none;padding:6px 10px;border-radius:4px;display:inline-block}
+header nav a[aria-current=page]{background:#fff;color:#1e293b;font-weight:bold}
+header nav a:hover{text-decoration:underline}
+header a:focus-visible,header button:focus-visible{outline-color:#fff}
 main{max-width:1100px;margin:0 auto;padding:16px;background:#fff;min-height:60vh}
 h1{font-size:1.5em;margin:.2em 0 .6em}h2{font-size:1.2em;margin:1.2em 0 .4em}
 .scroll{overflow-x:auto}

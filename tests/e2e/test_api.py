@@ -141,6 +141,9 @@ class Api(RelaisTestCase):
         self.assertEqual(self.call("GET", "/api/v1/requests", token=None)[0], 401)
         self.assertEqual(self.call("POST", "/api/v1/requests", {}, token=WRITE)[0], 405)
         self.assertEqual(self.call("POST", "/api/v1/requests", {}, token=READ)[0], 403)
+        served = r.get("/schemas/openapi.json")
+        self.assertEqual(served.status, 200)
+        self.assertEqual(json.loads(served.body), openapi())
 
     def test_record_list_revoke(self):
         r = self.relais
