@@ -137,10 +137,14 @@ json::object request_line(const workflow::Request& r, std::string_view lang) {
 json::object home_view(Store& store, const Services& s, const DashboardUser& u, TimePoint now) {
   const auto lang = lang_of(s);
   json::array waiting, failed, cases, upcoming, counts;
-  for (const auto& r : store.search_requests({State::awaiting_approval, "", 200, 0}))
+  const Store::RequestFilter waiting_filter{State::awaiting_approval, "", kDashboardPageSize, 0};
+  const Store::RequestFilter failed_filter{State::failed, "", kDashboardPageSize, 0};
+  for (const auto& r : store.search_requests(waiting_filter))
     waiting.push_back(request_line(r, lang));
-  for (const auto& r : store.search_requests({State::failed, "", 200, 0}))
+  for (const auto& r : store.search_requests(failed_filter))
     failed.push_back(request_line(r, lang));
+  const auto waiting_count = store.count_requests(waiting_filter);
+  const auto failed_count = store.count_requests(failed_filter);
   for (const auto& c : store.list_cases(std::nullopt, 500)) {
     if (c.state == CaseState::closed || c.state == CaseState::answered)
       continue;
@@ -160,9 +164,11 @@ json::object home_view(Store& store, const Services& s, const DashboardUser& u, 
                       {"count", n}});
   }
   const std::string on_duty = referent_on_duty(store, s.config.referent, now);
-  const auto waiting_count = waiting.size();
   return {{"waiting", std::move(waiting)},
           {"waiting_count", waiting_count},
+          {"waiting_more", waiting_count > kDashboardPageSize},
+          {"failed_count", failed_count},
+          {"failed_more", failed_count > kDashboardPageSize},
           {"failed", std::move(failed)},
           {"cases", std::move(cases)},
           {"upcoming", std::move(upcoming)},

@@ -2,7 +2,9 @@
 #include "workflow/store.hpp"
 
 #include <fmt/format.h>
+
 #include <boost/json.hpp>
+#include <unordered_map>
 
 #include "workflow/migrations.hpp"
 
@@ -244,6 +246,31 @@ void load_channels(Database& db, Request& r) {
   }
 }
 
+// The channels of many requests in one query (a list page): rows by request, in position order.
+void load_channels(Database& db, std::vector<Request>& requests) {
+  if (requests.empty())
+    return;
+  std::string ids = "[";
+  std::unordered_map<std::int64_t, Request*> by_id;
+  for (auto& r : requests) {
+    ids += (ids.size() > 1 ? "," : "") + std::to_string(r.id);
+    by_id[r.id] = &r;
+  }
+  ids += "]";
+  auto s = db.prepare(
+      "SELECT request_id, channel, status, post_id, url, error FROM request_channels WHERE "
+      "request_id IN (SELECT value FROM json_each(?)) ORDER BY request_id, position");
+  s.bind_all(ids);
+  while (s.step()) {
+    auto it = by_id.find(s.int64(0));
+    if (it == by_id.end())
+      continue;
+    it->second->channels.push_back(
+        {s.text(1), parse_channel_status(s.text(2)).value_or(ChannelStatus::pending), s.text(3),
+         s.text(4), s.text(5)});
+  }
+}
+
 }  // namespace
 
 std::int64_t Store::insert_request(const Request& r) {
@@ -314,8 +341,7 @@ std::vector<Request> Store::list_requests(std::optional<State> state, int limit)
   s.bind(2, limit);
   while (s.step())
     out.push_back(read_request(s));
-  for (auto& r : out)
-    load_channels(db_, r);
+  load_channels(db_, out);
   return out;
 }
 
@@ -340,19 +366,25 @@ std::string like_pattern(std::string_view words) {
   return out + "%";
 }
 
-constexpr const char* kFilterWhere =
-    "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR reference LIKE ?2 ESCAPE '\\' OR "
-    "subject LIKE ?2 ESCAPE '\\' OR sender LIKE ?2 ESCAPE '\\' OR sender_name LIKE ?2 ESCAPE "
-    "'\\' OR text LIKE ?2 ESCAPE '\\')";
+// Only the conditions asked for: "state = ?" alone lets SQLite walk the state index (newest
+// first) instead of testing every row.
+std::string filter_where(const Store::RequestFilter& f) {
+  std::string where;
+  if (f.state)
+    where = " WHERE state = ?1";
+  if (!f.words.empty()) {
+    where += where.empty() ? " WHERE (" : " AND (";
+    where +=
+        "reference LIKE ?2 ESCAPE '\\' OR subject LIKE ?2 ESCAPE '\\' OR sender LIKE ?2 "
+        "ESCAPE '\\' OR sender_name LIKE ?2 ESCAPE '\\' OR text LIKE ?2 ESCAPE '\\')";
+  }
+  return where;
+}
 
 void bind_filter(Statement& s, const Store::RequestFilter& f) {
   if (f.state)
     s.bind(1, to_string(*f.state));
-  else
-    s.bind(1, std::nullopt);
-  if (f.words.empty())
-    s.bind(2, std::nullopt);
-  else
+  if (!f.words.empty())
     s.bind(2, like_pattern(f.words));
 }
 
@@ -360,20 +392,19 @@ void bind_filter(Statement& s, const Store::RequestFilter& f) {
 
 std::vector<Request> Store::search_requests(const RequestFilter& f) {
   std::vector<Request> out;
-  auto s = db_.prepare(fmt::format("SELECT {} FROM requests {} ORDER BY id DESC LIMIT ?3 OFFSET ?4",
-                                   kRequestColumns, kFilterWhere));
+  auto s = db_.prepare(fmt::format("SELECT {} FROM requests{} ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+                                   kRequestColumns, filter_where(f)));
   bind_filter(s, f);
   s.bind(3, f.limit);
   s.bind(4, f.offset);
   while (s.step())
     out.push_back(read_request(s));
-  for (auto& r : out)
-    load_channels(db_, r);
+  load_channels(db_, out);
   return out;
 }
 
 std::int64_t Store::count_requests(const RequestFilter& f) {
-  auto s = db_.prepare(fmt::format("SELECT count(*) FROM requests {}", kFilterWhere));
+  auto s = db_.prepare(fmt::format("SELECT count(*) FROM requests{}", filter_where(f)));
   bind_filter(s, f);
   return s.step() ? s.int64(0) : 0;
 }
@@ -386,8 +417,7 @@ std::vector<Request> Store::requests_publishing_between(TimePoint from, TimePoin
   s.bind_all(to_millis(from), to_millis(to));
   while (s.step())
     out.push_back(read_request(s));
-  for (auto& r : out)
-    load_channels(db_, r);
+  load_channels(db_, out);
   return out;
 }
 
