@@ -274,5 +274,29 @@ class DashboardTest(RelaisTestCase):
         self.assertIn(f"adressées à <strong>{REFERENT}", b.get("/d/absences").body)
 
 
+class DashboardInEnglishTest(RelaisTestCase):
+    config = dict(general={"language": "en"})
+
+    def test_every_page_in_english(self):
+        b = Browser(self.relais)
+        page = b.get("/d/login")
+        self.assertIn("Send me a login link", page.body)
+        sent = b.post("/d/login", {"csrf": csrf(page), "address": REFERENT})
+        self.assertIn("login link has just been sent", sent.body)
+        mail = self.relais.wait_mail(to=REFERENT, subject_has="login link")[-1]
+        path = LOGIN_RE.search(text_of(mail)).group(2)
+        button = b.get(path)
+        self.assertIn("Open the dashboard", button.body)
+        self.assertEqual(b.post(path, {"csrf": csrf(button)}).status, 303)
+        for path, text in (("/d/", "To do"), ("/d/requests", "Requests"),
+                           ("/d/calendar?view=month", "Publication calendar"),
+                           ("/d/cases", "takedown requests"), ("/d/consents", "Consent registry"),
+                           ("/d/channels", "Channel health"), ("/d/quarantine", "Quarantine"),
+                           ("/d/absences", "Declare an absence"), ("/d/nowhere", "Page not found")):
+            answer = b.get(path)
+            self.assertIn(text, answer.body, path)
+            self.assertIn('lang="en"', answer.body, path)
+
+
 if __name__ == "__main__":
     harness.main()
