@@ -3,6 +3,7 @@
 #include "daemon/api_reads.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
@@ -200,6 +201,8 @@ json::object case_json(const workflow::TakedownCase& c) {
 boost::asio::awaitable<std::optional<HttpResponse>> route_api_reads(Services& s, std::string path,
                                                                     const HttpRequest& req) {
   constexpr std::string_view kPrefix = "/api/v1/";
+  if (path.size() <= kPrefix.size())
+    co_return std::nullopt;
   const std::string_view rest = std::string_view(path).substr(kPrefix.size());
   const auto slash = rest.find('/');
   const std::string collection(rest.substr(0, slash));
@@ -237,7 +240,14 @@ boost::asio::awaitable<std::optional<HttpResponse>> route_api_reads(Services& s,
     }
     return {http::status::not_found, {}, "no such resource"};
   };
-  auto read = co_await on_pool(s.pool, job);
+  Read read;
+  try {
+    read = co_await on_pool(s.pool, job);
+  } catch (const std::exception& e) {
+    spdlog::error("api read failed path={} error=\"{}\"", collection, e.what());
+    co_return api_error(http::status::service_unavailable,
+                        "the store is busy or failing; try again");
+  }
   if (read.status != http::status::ok)
     co_return api_error(read.status, read.error);
   co_return json_answer(http::status::ok, read.body);

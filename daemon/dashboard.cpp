@@ -20,6 +20,10 @@ using workflow::TimePoint;
 
 namespace {
 
+constexpr const char* kUnavailable =
+    "Service momentanément indisponible : rien n'a été modifié, réessayez. / Service unavailable "
+    "for a moment: nothing was changed, try again.\n";
+
 TimePoint now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
 }
@@ -39,12 +43,41 @@ std::optional<int> number(std::string_view s) {
   return v;
 }
 
+// Each page's <title> (WCAG 2.4.2), by menu entry.
+std::string_view title_of(std::string_view nav, std::string_view lang) {
+  const bool en = lang == "en";
+  if (nav == "home")
+    return en ? "To do" : "À traiter";
+  if (nav == "requests")
+    return en ? "Requests" : "Demandes";
+  if (nav == "calendar")
+    return en ? "Calendar" : "Calendrier";
+  if (nav == "cases")
+    return en ? "Takedown requests" : "Droit à l'image";
+  if (nav == "consents")
+    return en ? "Consents" : "Consentements";
+  if (nav == "channels")
+    return en ? "Channels" : "Réseaux";
+  if (nav == "quarantine")
+    return en ? "Quarantine" : "Quarantaine";
+  if (nav == "absences")
+    return en ? "Absences" : "Absences";
+  return en ? "Page not found" : "Page introuvable";
+}
+
 // The values the layout shows on every page: who is logged in, the CSRF field, the menu.
-json::object frame(const DashboardUser& u, std::string_view nav, json::object view) {
+json::object frame(const DashboardUser& u, std::string_view nav, json::object view,
+                   std::string_view lang) {
   view["user"] = json::object{{"address", u.address}, {"role", u.role}};
   view["role_" + u.role] = true;
   view["csrf"] = u.csrf;
   view["nav"] = json::object{{std::string(nav), true}};
+  std::string title(title_of(nav, lang));
+  if (const auto* subject = view.if_contains("reference"); subject && subject->is_string())
+    title = std::string(subject->as_string()) + " — " + title;  // a request's page
+  else if (const auto* t = view.if_contains("title"); t && t->is_string())
+    title = std::string(t->as_string()) + " — " + title;  // the calendar's period
+  view["page_title"] = title;
   return view;
 }
 
@@ -56,13 +89,13 @@ boost::asio::awaitable<HttpResponse> show(Services& s, ApprovalPages& pages, con
     view = co_await on_pool(s.pool, build);
   } catch (const std::exception& e) {
     spdlog::error("dashboard page failed page={} error=\"{}\"", name, e.what());
-    co_return plain(http::status::service_unavailable,
-                    "Service momentanément indisponible : réessayez dans un instant.\n");
+    co_return plain(http::status::service_unavailable, kUnavailable);
   }
   if (!view)
     co_return dashboard_page(pages, s, http::status::not_found, "dash_missing.html",
-                             frame(u, nav, {}));
-  co_return dashboard_page(pages, s, http::status::ok, name, frame(u, nav, std::move(*view)));
+                             frame(u, nav, {}, s.config.general.language));
+  co_return dashboard_page(pages, s, http::status::ok, name,
+                           frame(u, nav, std::move(*view), s.config.general.language));
 }
 
 boost::asio::awaitable<HttpResponse> post_absence(Services& s, ApprovalPages& pages,
@@ -95,10 +128,16 @@ boost::asio::awaitable<HttpResponse> post_absence(Services& s, ApprovalPages& pa
     auto build = [&s, at]() -> std::optional<json::object> {
       return absences_view(s.readers.store(), s, at);
     };
-    auto view = co_await on_pool(s.pool, build);
+    std::optional<json::object> view;
+    try {
+      view = co_await on_pool(s.pool, build);
+    } catch (const std::exception& e) {
+      spdlog::error("dashboard page failed page=absences error=\"{}\"", e.what());
+      co_return plain(http::status::service_unavailable, kUnavailable);
+    }
     (*view)["error"] = std::move(error);
     co_return dashboard_page(pages, s, http::status::bad_request, "dash_absences.html",
-                             frame(u, "absences", std::move(*view)));
+                             frame(u, "absences", std::move(*view), s.config.general.language));
   }
   const std::string actor = "dashboard:" + u.address;
   auto job = [&s, &who, &action, &actor, until, at](Store& store) {
@@ -111,8 +150,7 @@ boost::asio::awaitable<HttpResponse> post_absence(Services& s, ApprovalPages& pa
     outcome = co_await s.writer.run(job);
   } catch (const std::exception& e) {
     spdlog::error("dashboard absence not recorded error=\"{}\"", e.what());
-    co_return plain(http::status::service_unavailable,
-                    "Service momentanément indisponible : rien n'a été modifié, réessayez.\n");
+    co_return plain(http::status::service_unavailable, kUnavailable);
   }
   if (s.wake_dispatcher)
     s.wake_dispatcher();
@@ -129,8 +167,7 @@ boost::asio::awaitable<HttpResponse> new_feed(Services& s, const DashboardUser& 
     co_await s.writer.run(job);
   } catch (const std::exception& e) {
     spdlog::error("dashboard calendar feed not renewed error=\"{}\"", e.what());
-    co_return plain(http::status::service_unavailable,
-                    "Service momentanément indisponible : rien n'a été modifié, réessayez.\n");
+    co_return plain(http::status::service_unavailable, kUnavailable);
   }
   spdlog::info("dashboard calendar feed renewed role={}", u.role);
   co_return see_other("/d/calendar?feed=new");
@@ -174,7 +211,8 @@ boost::asio::awaitable<HttpResponse> route_dashboard(Services& s, ApprovalPages&
     if (get)
       co_return see_other("/d/login");
     co_return plain(http::status::forbidden,
-                    "Session expirée : reconnectez-vous depuis /d/login. Rien n'a été modifié.\n");
+                    "Session expirée : reconnectez-vous depuis /d/login. Rien n'a été modifié. / "
+                    "Session expired: log in again from /d/login. Nothing was changed.\n");
   }
   const DashboardUser& u = *user;
   if (post) {
@@ -183,7 +221,8 @@ boost::asio::awaitable<HttpResponse> route_dashboard(Services& s, ApprovalPages&
     if (!form || !same_secret(form->field("csrf"), u.csrf)) {
       co_return plain(http::status::forbidden,
                       "Formulaire expiré : rechargez la page et recommencez. Rien n'a été "
-                      "modifié.\n");
+                      "modifié. / The form has expired: reload the page and try again. Nothing "
+                      "was changed.\n");
     }
     if (rest == "absences") {
       auto answer = co_await post_absence(s, pages, u, *form);
@@ -270,7 +309,7 @@ boost::asio::awaitable<HttpResponse> route_dashboard(Services& s, ApprovalPages&
     co_return answer;
   }
   co_return dashboard_page(pages, s, http::status::not_found, "dash_missing.html",
-                           frame(u, "", {}));
+                           frame(u, "", {}, s.config.general.language));
 }
 
 }  // namespace relais::daemon

@@ -61,6 +61,48 @@ std::string_view severity_color(workflow::Severity s) {
   return "green";
 }
 
+std::string_view severity_label(workflow::Severity s, std::string_view lang) {
+  const bool en = lang == "en";
+  switch (s) {
+    case workflow::Severity::blocking:
+      return en ? "Blocking" : "Bloquant";
+    case workflow::Severity::warning:
+      return en ? "To check" : "À vérifier";
+    case workflow::Severity::info:
+      break;
+  }
+  return en ? "Note" : "Remarque";
+}
+
+std::string_view channel_status_label(workflow::ChannelStatus s, std::string_view lang) {
+  using workflow::ChannelStatus;
+  const bool en = lang == "en";
+  switch (s) {
+    case ChannelStatus::pending:
+      return en ? "waiting" : "en attente";
+    case ChannelStatus::unconfirmed:
+      return en ? "being confirmed" : "en cours de confirmation";
+    case ChannelStatus::published:
+      return en ? "published" : "publiée";
+    case ChannelStatus::failed:
+      return en ? "failed" : "en échec";
+    case ChannelStatus::removing:
+      return en ? "being removed" : "en cours de retrait";
+    case ChannelStatus::removed:
+      return en ? "removed" : "retirée";
+  }
+  return "?";
+}
+
+// "lundi 30 novembre 2026": the last day of an absence that ends at the next midnight.
+std::string last_day(TimePoint until, std::string_view lang) {
+  const auto d = local_day(until - std::chrono::milliseconds(1));
+  return fmt::format("{} {} {} {}", weekday_name(std::chrono::weekday(d).c_encoding(), lang),
+                     static_cast<unsigned>(d.day()),
+                     month_name(static_cast<unsigned>(d.month()), lang),
+                     static_cast<int>(d.year()));
+}
+
 json::value when(const std::optional<TimePoint>& t, std::string_view lang) {
   return t ? json::value(format_local(*t, lang)) : json::value(nullptr);
 }
@@ -241,14 +283,16 @@ std::optional<json::object> request_view(Store& store, const Services& s,
   }
   for (const auto& f : r->findings) {
     findings.push_back({{"code", f.code},
-                        {"severity", workflow::to_string(f.severity)},
+                        {"severity", severity_label(f.severity, lang)},
                         {"color", severity_color(f.severity)},
                         {"message", f.message}});
   }
   for (const auto& c : r->channels) {
+    // The networks' answer: shown as a link only when it is one.
+    const bool link = c.url.starts_with("https://") || c.url.starts_with("http://");
     channels.push_back({{"name", c.channel},
-                        {"status", workflow::to_string(c.status)},
-                        {"url", c.url},
+                        {"status", channel_status_label(c.status, lang)},
+                        {"url", link ? c.url : std::string()},
                         {"error", c.error}});
   }
   for (const auto& row : store.audit_rows(r->id, std::nullopt)) {
@@ -361,7 +405,7 @@ json::object absences_view(Store& store, const Services& s, TimePoint now) {
     rows.push_back({{"address", a.address},
                     {"who", role ? *role : std::string("other")},
                     {"from", format_local(a.starts_at, lang)},
-                    {"until", format_local(a.until, lang)},
+                    {"until", last_day(a.until, lang)},
                     {"now", a.starts_at <= now}});
   }
   people.push_back({{"value", "referent"}, {"address", r.address}});

@@ -11,6 +11,7 @@
 #include "daemon/dashboard_views.hpp"
 #include "workflow/ascii.hpp"
 #include "workflow/sha256.hpp"
+#include "workflow/text_length.hpp"
 
 namespace relais::daemon {
 using workflow::State;
@@ -40,6 +41,8 @@ void add_line(std::string& out, std::string_view line) {
     std::size_t cut = width;
     while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
       --cut;
+    if (cut == 0)  // not UTF-8 after all: cut where the width says rather than never
+      cut = width;
     out.append(line.substr(0, cut));
     out += "\r\n ";
     line.remove_prefix(cut);
@@ -86,7 +89,7 @@ std::string ics_text(std::string_view s) {
       out += "\\n";
     } else if (c == '\n') {
       out += "\\n";
-    } else if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+    } else if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7F) {
       out += ' ';  // other control characters are not allowed in TEXT
     } else {
       out += c;
@@ -126,7 +129,7 @@ std::string render_ics(const std::vector<workflow::Request>& requests, const Ics
     add_line(out, "DESCRIPTION:" + ics_text(fmt::format(
                                        "{}: {}\n{}: {}\n{}\n\n{}", en ? "State" : "État",
                                        state_label(r.state, feed.lang), en ? "Channels" : "Réseaux",
-                                       channels, url, r.text.substr(0, 500))));
+                                       channels, url, workflow::shortened(r.text, 500))));
     add_line(out, "URL:" + url);
     add_line(out, "STATUS:CONFIRMED");
     add_line(out, "TRANSP:TRANSPARENT");
@@ -154,7 +157,13 @@ boost::asio::awaitable<HttpResponse> route_ics(Services& s, std::string rest) {
                        s.config.http.public_url, domain, s.config.general.language},
                       at);
   };
-  auto body = co_await on_pool(s.pool, job);
+  std::optional<std::string> body;
+  try {
+    body = co_await on_pool(s.pool, job);
+  } catch (const std::exception& e) {
+    spdlog::error("ics feed failed error=\"{}\"", e.what());
+    co_return plain(http::status::service_unavailable, "Service unavailable, try again later\n");
+  }
   if (!body) {
     spdlog::info("ics feed refused reason=token");
     co_return plain(http::status::not_found, "Not found\n");

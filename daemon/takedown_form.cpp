@@ -44,12 +44,6 @@ bool plausible_case_reference(std::string_view ref) {
   return true;
 }
 
-// The rate-limit rows hold a keyed hash, not the address or network itself: an IPv4 address
-// or a common mail address could be found again from a plain hash by trying them all.
-std::string rate_key(std::string_view key, std::string_view kind, std::string_view value) {
-  return fmt::format("{}:{}", kind, csrf_for(key, fmt::format("form-hit:{}:{}", kind, value)));
-}
-
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
@@ -113,6 +107,10 @@ std::optional<StampProblem> check_form_stamp(std::string_view key, std::string_v
   if (age > kStampMaxAge)
     return StampProblem::too_old;
   return std::nullopt;
+}
+
+std::string rate_key(std::string_view key, std::string_view kind, std::string_view value) {
+  return fmt::format("{}:{}", kind, csrf_for(key, fmt::format("form-hit:{}:{}", kind, value)));
 }
 
 std::string rate_network(std::string_view address) {

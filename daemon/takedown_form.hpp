@@ -71,6 +71,10 @@ std::optional<StampProblem> check_form_stamp(std::string_view key, std::string_v
 // (one subscriber's prefix), anything unparsable as it is.
 std::string rate_network(std::string_view address);
 
+// The key a rate-limit row holds: a keyed hash of `value`, not the address or network itself
+// (an IPv4 address or a common mail address could be found again from a plain hash).
+std::string rate_key(std::string_view key, std::string_view kind, std::string_view value);
+
 // What the URL of a /takedown page says besides its path.
 struct TakedownQuery {
   std::string lang;       // ?lang=

@@ -32,7 +32,7 @@ TEST_CASE("a week starts on Monday; a month view covers whole weeks") {
 
 TEST_CASE("ICS text values are escaped and lines folded at 75 octets without cutting UTF-8") {
   CHECK(ics_text("a,b;c\\d\r\ne\nf") == "a\\,b\\;c\\\\d\\ne\\nf");
-  CHECK(ics_text(std::string("x\x01y")) == "x y");
+  CHECK(ics_text(std::string("x\x01y\x7fz")) == "x y z");
 
   Request r;
   r.id = 7;
@@ -74,6 +74,17 @@ TEST_CASE("ICS text values are escaped and lines folded at 75 octets without cut
                       " Fête de l'été\\, «\u00a0grand\u00a0» succès éèàùçœ") != std::string::npos);
   CHECK(unfolded.find("DESCRIPTION:État: Programmée\\nRéseaux: site\\, masto\\n") !=
         std::string::npos);
+}
+
+TEST_CASE("a text that is not UTF-8 is still folded, and the feed's end is reached") {
+  Request r;
+  r.reference = "PUB-2026-0001";
+  r.state = State::scheduled;
+  r.publish_at = TimePoint(sys_days(2026y / November / 27));
+  r.subject = std::string(300, '\x80');  // continuation bytes only
+  const auto ics = render_ics({r}, {"P", "https://x", "x", "fr"}, *r.publish_at);
+  CHECK(ics.ends_with("END:VCALENDAR\r\n"));
+  CHECK(ics.find(std::string("\r\n ") + std::string(74, '\x80')) != std::string::npos);
 }
 
 TEST_CASE("feed tokens differ by person and generation, and ignore the address's case") {

@@ -135,7 +135,7 @@ class Api(RelaisTestCase):
             status, error, _ = self.call("GET", bad, token=READ)
             self.assertEqual(status, 400, bad)
             self.assertIn("message", error["error"])
-        for missing in ("/api/v1/requests/PUB-1999-0001", "/api/v1/requests/0",
+        for missing in ("/api/v1", "/api/v1/", "/api/v1/requests/PUB-1999-0001", "/api/v1/requests/0",
                         "/api/v1/cases/DI-1999-0001", "/api/v1/nothing"):
             self.assertEqual(self.call("GET", missing, token=READ)[0], 404, missing)
         self.assertEqual(self.call("GET", "/api/v1/requests", token=None)[0], 401)
