@@ -80,8 +80,15 @@ try {
        cellText);
   await scan(d, "calendar");
   await d.screenshot({ path: `${args.outDir}/dashboard-calendar.png`, fullPage: true });
-  await d.goto(new URL("/d/requests", args.calendarUrl).href);
-  await scan(d, "requests");
+  // Every other page of the dashboard, the request's own page included.
+  const requestHref = await d.locator("table.cal td a", { hasText: args.reference }).first()
+    .getAttribute("href");
+  for (const path of ["/d/requests", requestHref, "/d/cases", "/d/consents", "/d/channels",
+                      "/d/quarantine", "/d/absences"]) {
+    const answer = await d.goto(new URL(path, args.calendarUrl).href);
+    step(`dashboard ${path} opens`, answer.status() === 200, String(answer.status()));
+    await scan(d, `dashboard ${path}`);
+  }
   await desk.close();
 
   // The public takedown form.
