@@ -12,6 +12,7 @@
 #include "connectors/email/mime_form_data.hpp"
 #include "daemon/absence.hpp"
 #include "daemon/local_time.hpp"
+#include "workflow/approval_token.hpp"
 
 namespace relais::daemon {
 namespace json = boost::json;
@@ -173,6 +174,44 @@ boost::asio::awaitable<HttpResponse> new_feed(Services& s, const DashboardUser& 
   co_return see_other("/d/calendar?feed=new");
 }
 
+// /d/requests/ID/decide: a link of the person's own to the request's decision page (awaiting a
+// decision) or to its retry/cancel page (failed), like the ones mailed; the page then acts as
+// from the mail, audited under the person's address.
+boost::asio::awaitable<HttpResponse> decide(Services& s, const DashboardUser& u,
+                                            const std::string& id) {
+  const std::string random = workflow::random_token_bytes();
+  // "" when the request has nothing to decide, nullopt when there is no such request.
+  auto job = [&s, &u, &id, &random, at = now()](Store& store) -> std::optional<std::string> {
+    const auto r = store.find_request(id);
+    if (!r)
+      return std::nullopt;
+    const auto expires = at + std::chrono::hours(1);
+    const bool waiting = r->state == workflow::State::awaiting_approval;
+    if (!waiting && r->state != workflow::State::failed)
+      return std::string();
+    auto token = waiting
+                     ? workflow::issue_token(random, r->id, u.address,
+                                             "approve,request_changes,reject", r->version, expires)
+                     : workflow::issue_token(random, r->id, u.address, "retry,cancel",
+                                             workflow::kAnyVersion, expires);
+    store.insert_token(token.row);
+    return fmt::format("/a/{}?action={}", token.raw, waiting ? "approve" : "retry");
+  };
+  std::optional<std::string> link;
+  try {
+    link = co_await s.writer.run(job);
+  } catch (const std::exception& e) {
+    spdlog::error("dashboard decision link not issued error=\"{}\"", e.what());
+    co_return plain(http::status::service_unavailable, kUnavailable);
+  }
+  if (!link)
+    co_return plain(http::status::not_found, "Not found\n");
+  if (link->empty())
+    co_return see_other("/d/requests/" + id);
+  spdlog::info("dashboard decision link issued request={} role={}", id, u.role);
+  co_return see_other(*link);
+}
+
 // /d/requests/ID/m/N, /d/requests/ID/m/N/poster, /d/requests/ID/m/N/original
 boost::asio::awaitable<HttpResponse> media(ApprovalPages& pages, std::string_view rest,
                                            const HttpRequest& req) {
@@ -226,6 +265,11 @@ boost::asio::awaitable<HttpResponse> route_dashboard(Services& s, ApprovalPages&
     }
     if (rest == "absences") {
       auto answer = co_await post_absence(s, pages, u, *form);
+      co_return answer;
+    }
+    if (rest.starts_with("requests/") && rest.ends_with("/decide")) {
+      const std::string id = rest.substr(9, rest.size() - 9 - 7);
+      auto answer = co_await decide(s, u, id);
       co_return answer;
     }
     if (rest == "calendar/feed") {

@@ -265,6 +265,8 @@ std::optional<json::object> request_view(Store& store, const Services& s,
   ctx["sender_address"] = r->sender;
   ctx["created"] = format_local(r->created_at, lang);
   ctx["note"] = r->note;
+  ctx["can_decide"] = r->state == State::awaiting_approval;
+  ctx["can_retry"] = r->state == State::failed;
   json::array images, videos, files, findings, channels, history;
   for (const auto& m : store.media_of(r->id)) {
     const auto base = fmt::format("/d/requests/{}/m/{}", r->id, m.position);

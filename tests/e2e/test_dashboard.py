@@ -245,6 +245,34 @@ class DashboardTest(RelaisTestCase):
         backup_feed = re.search(r"(/ics/[0-9a-f]{64}\.ics)", other.get("/d/calendar").body).group(1)
         self.assertNotEqual(backup_feed, new_feed)
 
+    def test_decide_from_the_request_page(self):
+        reference = self.submit()
+        self.relais.wait_mail(to=REFERENT, subject_has=reference)
+        request_id = self.relais.query("SELECT id FROM requests WHERE reference = ?",
+                                       reference)[0]["id"]
+        b = Browser(self.relais)
+        b.login()
+        page = b.get(f"/d/requests/{request_id}")
+        self.assertIn(f'action="/d/requests/{request_id}/decide"', page.body)
+        self.assertEqual(b.post(f"/d/requests/{request_id}/decide", {"csrf": "0" * 64}).status,
+                         403)
+        self.assertEqual(b.post("/d/requests/999999/decide", {"csrf": csrf(page)}).status, 404)
+        go = b.post(f"/d/requests/{request_id}/decide", {"csrf": csrf(page)})
+        self.assertEqual(go.status, 303)
+        location = go.headers["location"]
+        self.assertRegex(location, r"^/a/[A-Za-z0-9_-]{43}\?action=approve$")
+        token = location[3:46]
+        done = self.relais.decide(token, "approve")
+        self.assertEqual(done.status, 200, done)
+        self.relais.wait_state(reference, ["scheduled", "publishing", "published"])
+        actor = self.relais.query("SELECT actor FROM audit WHERE event = 'approve'")[0]["actor"]
+        self.assertIn(REFERENT, actor)
+        # Decided: the page offers nothing more, and asking again changes nothing.
+        page = b.get(f"/d/requests/{request_id}")
+        self.assertNotIn("/decide", page.body)
+        again = b.post(f"/d/requests/{request_id}/decide", {"csrf": csrf(page)})
+        self.assertEqual((again.status, again.headers["location"]), (303, f"/d/requests/{request_id}"))
+
     def test_absence_from_the_dashboard(self):
         reference = self.submit()
         self.relais.wait_mail(to=REFERENT, subject_has=reference)
