@@ -39,24 +39,30 @@ std::vector<DigestItem> gather_digest(Store& store, const workflow::OutboxRow& l
   return out;
 }
 
-Result<connectors::OutgoingMail> render_digest(const MailJob& lead,
-                                               const std::vector<DigestItem>& others,
+Result<connectors::OutgoingMail> render_digest(const MailJob& lead, std::vector<DigestItem>& others,
                                                const Services& s) {
-  std::vector<const MailJob*> jobs{&lead};
-  for (const auto& o : others)
-    jobs.push_back(&o.job);
   json::array items;
-  for (const MailJob* job : jobs) {
+  auto add = [&](const MailJob& job) -> Result<void> {
     connectors::email::MailParts parts;
-    if (auto r = connectors::email::render_mail(s.templates, job->language, job->template_name,
-                                                json::value(job->context), parts);
+    if (auto r = connectors::email::render_mail(s.templates, job.language, job.template_name,
+                                                json::value(job.context), parts);
         !r) {
       return r.error();
     }
-    json::object item = job->context;
+    json::object item = job.context;
     item["item_subject"] = parts.subject;
     item["item_text"] = parts.text;
     items.push_back(std::move(item));
+    return {};
+  };
+  if (auto r = add(lead); !r)
+    return r.error();
+  for (auto& o : others) {
+    if (auto r = add(o.job); !r) {
+      o.left_out = true;
+      spdlog::warn("digest item left out effect={} template={} error=\"{}\"", o.job.effect_key,
+                   o.job.template_name, r.error().message);
+    }
   }
   connectors::email::MailParts parts;
   parts.from = s.config.mail.from_address;

@@ -12,6 +12,7 @@ namespace relais::daemon {
 struct DigestItem {
   std::int64_t row_id = 0;
   MailJob job;
+  bool left_out = false;  // could not be rendered: sent (or failed) on its own instead
 };
 
 // In a writer job: the other rows held for the same person and due by `now`, prepared (their
@@ -20,9 +21,10 @@ std::vector<DigestItem> gather_digest(workflow::Store& store, const workflow::Ou
                                       const MailJob& lead_job, const Services& s,
                                       workflow::TimePoint now);
 
-// The digest of `lead` and `others` (worker pool).
+// The digest of `lead` and `others` (worker pool). An item of `others` that cannot be rendered
+// is left out (marked, logged) rather than holding back the rest; the lead failing fails it.
 Result<connectors::OutgoingMail> render_digest(const MailJob& lead,
-                                               const std::vector<DigestItem>& others,
+                                               std::vector<DigestItem>& others,
                                                const Services& s);
 
 // After a decision request went out: its reminder and its escalation, as mail rows due after

@@ -91,13 +91,21 @@ asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
     const auto t = now();
     if (!sent) {
       if (retry_or_give_up(store, row, sent.error())) {
-        for (const auto& o : others)
-          store.give_up_outbox(o.row_id, t, sent.error().message);
+        for (const auto& o : others) {
+          if (o.left_out)
+            store.leave_digest(o.row_id, t);
+          else
+            store.give_up_outbox(o.row_id, t, sent.error().message);
+        }
       }
       return;
     }
     std::vector<const MailJob*> jobs{&prepared.lead};
     for (const auto& o : others) {
+      if (o.left_out) {
+        store.leave_digest(o.row_id, t);  // on its own: its own retries and its own error
+        continue;
+      }
       store.complete_outbox(o.row_id, t);
       jobs.push_back(&o.job);
     }

@@ -7,6 +7,7 @@ with the referent away the backup decides; without a decision, a reminder, then 
 import datetime
 import os
 import re
+import sqlite3
 import time
 import unittest
 import zoneinfo
@@ -93,6 +94,19 @@ class WorkingHoursTest(unittest.TestCase):
         self.assertEqual(len(held), 2)
         self.assertTrue(all(h["held_for"] == REFERENT for h in held))
         self.assertEqual({h["due_at"] // 1000 for h in held}, {epoch(2026, 5, 26, 8, 30)})
+        # A third held mail that cannot be rendered (its template is gone): the digest goes
+        # without it, and it goes its own way with its own error. Written with relaisd stopped:
+        # libfaketime's lock can hang a faked process while another one writes the store.
+        r.stop()
+        con = sqlite3.connect(os.path.join(r.state_dir, "relais.db"), timeout=10)
+        with con:
+            con.execute(
+                "INSERT INTO outbox (effect_key, kind, payload, due_at, created_at, held_for) "
+                "VALUES ('broken', 'mail', ?, ?, ?, ?)",
+                ('{"name":"no_such_template","recipient":"%s","context":{}}' % REFERENT,
+                 epoch(2026, 5, 26, 8, 30) * 1000, epoch(2026, 5, 22, 21, 0) * 1000, REFERENT))
+        con.close()
+        r.start()
 
         self.set_clock(epoch(2026, 5, 25, 10, 0))  # Whit Monday: a public holiday
         self.assert_no_mail(REFERENT)
@@ -102,6 +116,14 @@ class WorkingHoursTest(unittest.TestCase):
         self.assertEqual(len(digest), 1)
         mail = digest[0]
         self.assertIn("2 messages", str(mail["Subject"]))
+        deadline = time.monotonic() + 15
+        while True:
+            broken = r.query("SELECT digest_of, last_error FROM outbox WHERE effect_key = 'broken'")[0]
+            if broken["last_error"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertIsNone(broken["digest_of"])
+        self.assertIn("no_such_template", broken["last_error"])
         body = text_of(mail)
         self.assertIn(first, body)
         self.assertIn(second, body)
