@@ -34,11 +34,13 @@ std::tm local_tm(workflow::TimePoint t) {
 }  // namespace
 
 std::string_view weekday_name(unsigned weekday, std::string_view lang) {
-  return (lang == "en" ? kDaysEn : kDaysFr)[weekday % 7];
+  const unsigned i = weekday % 7;
+  return lang == "en" ? kDaysEn[i] : kDaysFr[i];
 }
 
 std::string_view month_name(unsigned month, std::string_view lang) {
-  return (lang == "en" ? kMonthsEn : kMonthsFr)[(month + 11) % 12];
+  const unsigned i = (month + 11) % 12;
+  return lang == "en" ? kMonthsEn[i] : kMonthsFr[i];
 }
 
 std::string format_local_time(workflow::TimePoint t) {
