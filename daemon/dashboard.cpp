@@ -212,6 +212,48 @@ boost::asio::awaitable<HttpResponse> decide(Services& s, const DashboardUser& u,
   co_return see_other(*link);
 }
 
+// /d/cases/REF/act: a link of the person's own to the case page that confirms one candidate's
+// removal (field "match") or declares that nothing matches (field "none"), like the mailed ones.
+boost::asio::awaitable<HttpResponse> act_on_case(Services& s, const DashboardUser& u,
+                                                 const std::string& id,
+                                                 const connectors::email::FormData& form) {
+  const std::string random = workflow::random_token_bytes();
+  const auto match = number(form.field("match"));
+  const bool none = form.field("none") == "1";
+  auto job = [&s, &u, &id, &random, match, none,
+              at = now()](Store& store) -> std::optional<std::string> {
+    const auto c = store.find_case(id);
+    if (!c)
+      return std::nullopt;
+    const bool open =
+        c->state == workflow::CaseState::matched || c->state == workflow::CaseState::unmatched;
+    if (open && match) {
+      const auto m = store.load_case_match(*match);
+      if (m && m->case_id == c->id && !m->confirmed_at) {
+        return "/t/" +
+               s.cases.issue_link(store, *c, m->id, "confirm_removal", u.address, random, at);
+      }
+    }
+    if (none && c->state == workflow::CaseState::unmatched)
+      return "/t/" + s.cases.issue_link(store, *c, std::nullopt, "declare_unmatched", u.address,
+                                        random, at);
+    return std::string();  // nothing to do (any more)
+  };
+  std::optional<std::string> link;
+  try {
+    link = co_await s.writer.run(job);
+  } catch (const std::exception& e) {
+    spdlog::error("dashboard case link not issued error=\"{}\"", e.what());
+    co_return plain(http::status::service_unavailable, kUnavailable);
+  }
+  if (!link)
+    co_return plain(http::status::not_found, "Not found\n");
+  if (link->empty())
+    co_return see_other("/d/cases/" + id);
+  spdlog::info("dashboard case link issued case={} role={}", id, u.role);
+  co_return see_other(*link);
+}
+
 // /d/requests/ID/m/N, /d/requests/ID/m/N/poster, /d/requests/ID/m/N/original
 boost::asio::awaitable<HttpResponse> media(ApprovalPages& pages, std::string_view rest,
                                            const HttpRequest& req) {
@@ -272,6 +314,11 @@ boost::asio::awaitable<HttpResponse> route_dashboard(Services& s, ApprovalPages&
       auto answer = co_await decide(s, u, id);
       co_return answer;
     }
+    if (rest.starts_with("cases/") && rest.ends_with("/act")) {
+      const std::string id = rest.substr(6, rest.size() - 6 - 4);
+      auto answer = co_await act_on_case(s, u, id, *form);
+      co_return answer;
+    }
     if (rest == "calendar/feed") {
       auto answer = co_await new_feed(s, u);
       co_return answer;
@@ -319,6 +366,12 @@ boost::asio::awaitable<HttpResponse> route_dashboard(Services& s, ApprovalPages&
       return cases_view(s.readers.store(), s, at);
     };
     auto answer = co_await show(s, pages, u, "cases", "dash_cases.html", build);
+    co_return answer;
+  }
+  if (rest.starts_with("cases/")) {
+    const std::string id = rest.substr(6);
+    auto build = [&s, &id, at]() { return case_view(s.readers.store(), s, id, at); };
+    auto answer = co_await show(s, pages, u, "cases", "dash_case.html", build);
     co_return answer;
   }
   if (rest == "consents") {

@@ -9,6 +9,7 @@
 
 #include <charconv>
 
+#include "daemon/case_mail.hpp"
 #include "daemon/consent_service.hpp"
 #include "daemon/ctl_render.hpp"
 #include "daemon/local_time.hpp"
@@ -320,7 +321,8 @@ json::object cases_view(Store& store, const Services& s, TimePoint now) {
   json::array open, done;
   for (const auto& c : store.list_cases(std::nullopt, 500)) {
     const bool finished = c.state == CaseState::answered || c.state == CaseState::closed;
-    json::object line{{"reference", c.reference},
+    json::object line{{"id", c.id},
+                      {"reference", c.reference},
                       {"state_label", case_state_label(c.state, lang)},
                       {"origin", c.origin},
                       {"requester", c.requester_name.empty() ? c.requester : c.requester_name},
@@ -331,6 +333,26 @@ json::object cases_view(Store& store, const Services& s, TimePoint now) {
     (finished ? done : open).push_back(std::move(line));
   }
   return {{"open", std::move(open)}, {"done", std::move(done)}};
+}
+
+std::optional<json::object> case_view(Store& store, const Services& s,
+                                      std::string_view id_or_reference, TimePoint now) {
+  const auto c = store.find_case(id_or_reference);
+  if (!c)
+    return std::nullopt;
+  json::object ctx = case_context(store, *c, s);
+  const auto lang = lang_of(s);
+  ctx["reference"] = c->reference;
+  ctx["id"] = c->id;
+  ctx["state_label"] = case_state_label(c->state, lang);
+  ctx["received_at"] = format_local(c->received_at, lang);
+  ctx["deadline"] = format_local(c->deadline_at, lang);
+  ctx["overdue"] = !c->executed_at && c->deadline_at < now;
+  ctx["executed"] = when(c->executed_at, lang);
+  const bool open = c->state == CaseState::matched || c->state == CaseState::unmatched;
+  ctx["can_confirm"] = open;
+  ctx["can_declare_none"] = c->state == CaseState::unmatched;
+  return ctx;
 }
 
 json::object consents_view(Store& store, const Services& s, TimePoint now) {

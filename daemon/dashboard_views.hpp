@@ -46,6 +46,11 @@ CalendarSpan calendar_span(std::chrono::year_month_day day, bool month);
 boost::json::object calendar_view(workflow::Store& store, const Services& s, const DashboardUser& u,
                                   const DashboardQuery& q, workflow::TimePoint now);
 boost::json::object cases_view(workflow::Store& store, const Services& s, workflow::TimePoint now);
+// One case: its text, deadline and candidate publications (case_context), and whether the
+// referent can act on it from here. nullopt: no such case.
+std::optional<boost::json::object> case_view(workflow::Store& store, const Services& s,
+                                             std::string_view id_or_reference,
+                                             workflow::TimePoint now);
 boost::json::object consents_view(workflow::Store& store, const Services& s,
                                   workflow::TimePoint now);
 boost::json::object channels_view(workflow::Store& store, const Services& s,

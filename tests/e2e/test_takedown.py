@@ -193,6 +193,39 @@ class Takedown(TakedownCase):
         self.assertEqual(again.status, 409, again)
 
 
+    def test_the_referent_confirms_from_the_dashboard(self):
+        from test_dashboard import Browser, csrf
+        r = self.relais
+        ref, case_ref = self.open_unmatched_case()
+        case_id = self.case(case_ref)["id"]
+        b = Browser(r)
+        b.login()
+        listed = b.get("/d/cases")
+        self.assertIn(f'href="/d/cases/{case_id}"', listed.body)
+        page = b.get(f"/d/cases/{case_id}")
+        self.assertEqual(page.status, 200)
+        self.assertIn(ref, page.body)
+        self.assertIn("Aucune publication ne correspond", page.body)
+        self.assertEqual(b.get(f"/d/cases/{case_ref}").status, 200)
+        self.assertEqual(b.get("/d/cases/DI-1999-0001").status, 404)
+        match_id = re.search(r'name="match" value="(\d+)"', page.body).group(1)
+        refused = b.post(f"/d/cases/{case_id}/act", {"csrf": "0" * 64, "match": match_id})
+        self.assertEqual(refused.status, 403)
+        go = b.post(f"/d/cases/{case_id}/act", {"csrf": csrf(page), "match": match_id})
+        self.assertEqual(go.status, 303)
+        self.assertRegex(go.headers["location"], r"^/t/[A-Za-z0-9_-]{43}$")
+        self.assertTrue(self.site_shows(ref))  # nothing removed before the confirmation
+        confirm = r.get(go.headers["location"])
+        self.assertEqual(confirm.status, 200, confirm)
+        done = r.post(go.headers["location"], {"csrf": r.csrf_in(confirm)})
+        self.assertEqual(done.status, 200, done)
+        self.wait_removed(ref, time.monotonic())
+        after = b.get(f"/d/cases/{case_id}")
+        self.assertIn(f'href="/d/requests/{ref}"', after.body)
+        self.assertNotIn('name="match"', after.body)
+        again = b.post(f"/d/cases/{case_id}/act", {"csrf": csrf(page), "match": match_id})
+        self.assertEqual((again.status, again.headers["location"]), (303, f"/d/cases/{case_id}"))
+
     def test_the_requester_answers_with_the_post_address(self):
         r = self.relais
         ref, case_ref = self.open_unmatched_case()
