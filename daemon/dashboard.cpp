@@ -174,19 +174,42 @@ boost::asio::awaitable<HttpResponse> new_feed(Services& s, const DashboardUser& 
   co_return see_other("/d/calendar?feed=new");
 }
 
+// The links the dashboard hands out are short-lived: they are opened at once.
+constexpr auto kLinkLifetime = std::chrono::hours(1);
+
+// The audit record says that this person took a link from the dashboard: the decision made
+// through it is recorded under the same address, as from a mailed link.
+void dashboard_link_audit(Store& store, const DashboardUser& u, std::string_view event,
+                          std::optional<std::int64_t> request_id,
+                          std::optional<std::int64_t> case_id, TimePoint at) {
+  workflow::AuditRow row;
+  row.kind = "dashboard";
+  row.event = std::string(event);
+  row.actor = "dashboard:" + u.address;
+  row.source = "dashboard";
+  row.detail = fmt::format(R"({{"role":"{}"}})", u.role);
+  row.request_id = request_id.value_or(0);
+  row.case_id = case_id;
+  row.at = at;
+  store.append_audit(row);
+}
+
 // /d/requests/ID/decide: a link of the person's own to the request's decision page (awaiting a
 // decision) or to its retry/cancel page (failed), like the ones mailed; the page then acts as
 // from the mail, audited under the person's address.
 boost::asio::awaitable<HttpResponse> decide(Services& s, const DashboardUser& u,
                                             const std::string& id) {
+  // The referent and the backup decide; the administrator may retry or cancel a failed one.
+  const bool may_decide = u.role != "admin";
   const std::string random = workflow::random_token_bytes();
   // "" when the request has nothing to decide, nullopt when there is no such request.
-  auto job = [&s, &u, &id, &random, at = now()](Store& store) -> std::optional<std::string> {
+  auto job = [&s, &u, &id, &random, may_decide,
+              at = now()](Store& store) -> std::optional<std::string> {
     const auto r = store.find_request(id);
     if (!r)
       return std::nullopt;
-    const auto expires = at + std::chrono::hours(1);
-    const bool waiting = r->state == workflow::State::awaiting_approval;
+    const auto expires = at + kLinkLifetime;
+    const bool waiting = r->state == workflow::State::awaiting_approval && may_decide;
     if (!waiting && r->state != workflow::State::failed)
       return std::string();
     auto token = waiting
@@ -195,6 +218,7 @@ boost::asio::awaitable<HttpResponse> decide(Services& s, const DashboardUser& u,
                      : workflow::issue_token(random, r->id, u.address, "retry,cancel",
                                              workflow::kAnyVersion, expires);
     store.insert_token(token.row);
+    dashboard_link_audit(store, u, "decision_link", r->id, std::nullopt, at);
     return fmt::format("/a/{}?action={}", token.raw, waiting ? "approve" : "retry");
   };
   std::optional<std::string> link;
@@ -217,6 +241,8 @@ boost::asio::awaitable<HttpResponse> decide(Services& s, const DashboardUser& u,
 boost::asio::awaitable<HttpResponse> act_on_case(Services& s, const DashboardUser& u,
                                                  const std::string& id,
                                                  const connectors::email::FormData& form) {
+  if (u.role == "admin")  // takedown decisions are the referent's and the backup's
+    co_return see_other("/d/cases/" + id);
   const std::string random = workflow::random_token_bytes();
   const auto match = number(form.field("match"));
   const bool none = form.field("none") == "1";
@@ -230,13 +256,16 @@ boost::asio::awaitable<HttpResponse> act_on_case(Services& s, const DashboardUse
     if (open && match) {
       const auto m = store.load_case_match(*match);
       if (m && m->case_id == c->id && !m->confirmed_at) {
-        return "/t/" +
-               s.cases.issue_link(store, *c, m->id, "confirm_removal", u.address, random, at);
+        dashboard_link_audit(store, u, "case_link", std::nullopt, c->id, at);
+        return "/t/" + s.cases.issue_link(store, *c, m->id, "confirm_removal", u.address, random,
+                                          at, at + kLinkLifetime);
       }
     }
-    if (none && c->state == workflow::CaseState::unmatched)
+    if (none && c->state == workflow::CaseState::unmatched) {
+      dashboard_link_audit(store, u, "case_link", std::nullopt, c->id, at);
       return "/t/" + s.cases.issue_link(store, *c, std::nullopt, "declare_unmatched", u.address,
-                                        random, at);
+                                        random, at, at + kLinkLifetime);
+    }
     return std::string();  // nothing to do (any more)
   };
   std::optional<std::string> link;
@@ -348,7 +377,12 @@ boost::asio::awaitable<HttpResponse> route_dashboard(Services& s, ApprovalPages&
       auto answer = co_await media(pages, id, req);
       co_return answer;
     }
-    auto build = [&s, &id]() { return request_view(s.readers.store(), s, id); };
+    auto build = [&s, &u, &id]() {
+      auto view = request_view(s.readers.store(), s, id);
+      if (view && u.role == "admin")
+        (*view)["can_decide"] = false;
+      return view;
+    };
     auto answer = co_await show(s, pages, u, "requests", "dash_request.html", build);
     co_return answer;
   }
@@ -370,7 +404,14 @@ boost::asio::awaitable<HttpResponse> route_dashboard(Services& s, ApprovalPages&
   }
   if (rest.starts_with("cases/")) {
     const std::string id = rest.substr(6);
-    auto build = [&s, &id, at]() { return case_view(s.readers.store(), s, id, at); };
+    auto build = [&s, &u, &id, at]() {
+      auto view = case_view(s.readers.store(), s, id, at);
+      if (view && u.role == "admin") {
+        (*view)["can_confirm"] = false;
+        (*view)["can_declare_none"] = false;
+      }
+      return view;
+    };
     auto answer = co_await show(s, pages, u, "cases", "dash_case.html", build);
     co_return answer;
   }

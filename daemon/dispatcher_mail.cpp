@@ -27,6 +27,13 @@ struct Prepared {
   bool done = false;               // held or obsolete: nothing to send now
 };
 
+// Rendering and sending apart: a mail that cannot be rendered is its own row's problem (the rows
+// its digest carried go their own way); a send that fails is the whole digest's.
+struct Attempt {
+  std::optional<Error> unrendered;  // the lead, or the digest, could not be rendered
+  std::optional<Error> unsent;
+};
+
 }  // namespace
 
 asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
@@ -78,45 +85,59 @@ asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
     co_await s_.writer.run(job6);
     co_return;
   }
-  auto job7 = [this, &prepared]() -> Result<void> {
+  auto job7 = [this, &prepared]() {
+    Attempt a;
     auto mail = prepared.others.empty() ? render_mail_job(prepared.lead, s_)
                                         : render_digest(prepared.lead, prepared.others, s_);
-    if (!mail)
-      return mail.error();
-    return s_.notifier.send(*mail);
+    if (mail && !prepared.others.empty()) {
+      bool digest = false;
+      for (const auto& o : prepared.others)
+        digest = digest || !o.left_out;
+      if (!digest)  // every other item was left out: the lead goes as itself
+        mail = render_mail_job(prepared.lead, s_);
+    }
+    if (!mail) {
+      a.unrendered = mail.error();
+      return a;
+    }
+    if (auto sent = s_.notifier.send(*mail); !sent)
+      a.unsent = sent.error();
+    return a;
   };
-  auto sent = co_await on_pool(s_.pool, job7);
-  auto job8 = [this, row, &prepared, &sent](Store& store) {
-    const auto& others = prepared.others;
+  auto attempt = co_await on_pool(s_.pool, job7);
+  auto job8 = [this, row, &prepared, &attempt](Store& store) {
     const auto t = now();
-    if (!sent) {
-      if (retry_or_give_up(store, row, sent.error())) {
-        for (const auto& o : others) {
-          if (o.left_out)
-            store.leave_digest(o.row_id, t);
-          else
-            store.give_up_outbox(o.row_id, t, sent.error().message);
-        }
-      }
+    std::vector<const DigestItem*> carried;
+    for (const auto& o : prepared.others) {
+      if (o.left_out || attempt.unrendered)
+        store.leave_digest(o.row_id, t);  // on its own: its own retries and its own error
+      else
+        carried.push_back(&o);
+    }
+    if (attempt.unrendered) {
+      retry_or_give_up(store, row, *attempt.unrendered);
       return;
     }
-    std::vector<const MailJob*> jobs{&prepared.lead};
-    for (const auto& o : others) {
-      if (o.left_out) {
-        store.leave_digest(o.row_id, t);  // on its own: its own retries and its own error
-        continue;
+    if (attempt.unsent) {
+      if (retry_or_give_up(store, row, *attempt.unsent)) {
+        for (const auto* o : carried)
+          store.give_up_outbox(o->row_id, t, attempt.unsent->message);
       }
-      store.complete_outbox(o.row_id, t);
-      jobs.push_back(&o.job);
+      return;  // retried: the carried rows wait with their lead
+    }
+    std::vector<const MailJob*> jobs{&prepared.lead};
+    for (const auto* o : carried) {
+      store.complete_outbox(o->row_id, t);
+      jobs.push_back(&o->job);
     }
     store.complete_outbox(row.id, t);
     const MailJob& lead = prepared.lead;
+    const bool digest = !carried.empty();
     std::string to;
     for (const auto& address : lead.to)
       to += (to.empty() ? "" : ",") + address;
-    store.insert_outbound(lead.message_id, lead.request_id,
-                          others.empty() ? lead.template_name : "digest", to, t,
-                          others.empty() ? lead.token_hash : "");
+    store.insert_outbound(lead.message_id, lead.request_id, digest ? "digest" : lead.template_name,
+                          to, t, digest ? "" : lead.token_hash);
     for (const MailJob* j : jobs) {
       if (j->answers_case)
         s_.cases.answer_sent(store, *j->answers_case, t);
@@ -124,7 +145,7 @@ asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
       enqueue_chats(store, *j, s_, t);
       ++s_.metrics.effects_done;
     }
-    if (others.empty()) {
+    if (!digest) {
       spdlog::info("mail sent request={} template={} effect={}", reference_of(store, row),
                    lead.template_name, row.effect_key);
     } else {

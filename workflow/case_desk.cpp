@@ -313,7 +313,7 @@ std::optional<std::string> CaseDesk::link_problem(Store& store, std::string_view
 std::string CaseDesk::issue_link(Store& store, const TakedownCase& c,
                                  std::optional<std::int64_t> match_id, std::string_view purpose,
                                  std::string_view recipient, std::string_view random_bytes,
-                                 TimePoint now) const {
+                                 TimePoint now, std::optional<TimePoint> expires_at) const {
   const std::string raw = base64url(random_bytes);
   CaseTokenRow t;
   t.hash = token_hash(raw);
@@ -322,7 +322,8 @@ std::string CaseDesk::issue_link(Store& store, const TakedownCase& c,
   t.purpose = std::string(purpose);
   t.recipient = std::string(recipient);
   t.version = c.version;
-  t.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(settings_.link_ttl);
+  t.expires_at = expires_at.value_or(
+      now + std::chrono::duration_cast<std::chrono::milliseconds>(settings_.link_ttl));
   t.created_at = now;
   store.insert_case_token(t);
   return raw;

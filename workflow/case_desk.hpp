@@ -109,9 +109,11 @@ class CaseDesk {
 
   // A link for a case mail (purpose: confirm_email, confirm_removal, declare_unmatched):
   // stores the token's hash and returns the raw token for the URL. random_bytes: 32 bytes.
+  // expires_at: the settings' link lifetime from `now` unless given (the dashboard's are short).
   std::string issue_link(Store& store, const TakedownCase& c, std::optional<std::int64_t> match_id,
                          std::string_view purpose, std::string_view recipient,
-                         std::string_view random_bytes, TimePoint now) const;
+                         std::string_view random_bytes, TimePoint now,
+                         std::optional<TimePoint> expires_at = std::nullopt) const;
 
   // Why a case link cannot be used now, or nullopt (for showing the confirmation page).
   std::optional<std::string> link_problem(Store& store, std::string_view token_hash,

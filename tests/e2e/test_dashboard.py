@@ -17,6 +17,7 @@ import harness
 from harness import REFERENT, Relais, RelaisTestCase, text_of
 
 BACKUP = "suppleant@example.org"
+ADMIN = "admin@example.org"
 LOGIN_RE = re.compile(r"(https?://[^/\s]+)(/d/login/[A-Za-z0-9_-]{43})")
 CSRF_RE = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -77,6 +78,8 @@ def csrf(page):
 
 
 class DashboardTest(RelaisTestCase):
+    config = dict(referent={"admin_address": ADMIN})
+
     def test_login_link_session_and_logout(self):
         b = Browser(self.relais)
         first = b.get("/d/")
@@ -250,6 +253,15 @@ class DashboardTest(RelaisTestCase):
         self.relais.wait_mail(to=REFERENT, subject_has=reference)
         request_id = self.relais.query("SELECT id FROM requests WHERE reference = ?",
                                        reference)[0]["id"]
+        # The administrator sees the request but does not decide it.
+        admin = Browser(self.relais)
+        admin.login(ADMIN)
+        seen = admin.get(f"/d/requests/{request_id}")
+        self.assertEqual(seen.status, 200)
+        self.assertNotIn("/decide", seen.body)
+        refused = admin.post(f"/d/requests/{request_id}/decide", {"csrf": csrf(seen)})
+        self.assertEqual((refused.status, refused.headers["location"]),
+                         (303, f"/d/requests/{request_id}"))
         b = Browser(self.relais)
         b.login()
         page = b.get(f"/d/requests/{request_id}")
@@ -267,6 +279,9 @@ class DashboardTest(RelaisTestCase):
         self.relais.wait_state(reference, ["scheduled", "publishing", "published"])
         actor = self.relais.query("SELECT actor FROM audit WHERE event = 'approve'")[0]["actor"]
         self.assertIn(REFERENT, actor)
+        handed = self.relais.query(
+            "SELECT actor, detail FROM audit WHERE kind = 'dashboard' AND event = 'decision_link'")
+        self.assertEqual(handed, [{"actor": f"dashboard:{REFERENT}", "detail": '{"role":"referent"}'}])
         # Decided: the page offers nothing more, and asking again changes nothing.
         page = b.get(f"/d/requests/{request_id}")
         self.assertNotIn("/decide", page.body)

@@ -140,6 +140,38 @@ class WorkingHoursTest(unittest.TestCase):
         time.sleep(1)
         self.assertEqual(len(r.mails(to=REFERENT)), 1)  # nothing sent twice
 
+    def test_a_digest_lead_that_cannot_be_rendered_holds_nothing_back(self):
+        r = self.start(epoch(2026, 5, 22, 21, 0))
+        first = self.submit("Fête de quartier")
+        second = self.submit("Conseil municipal des jeunes")
+        for ref in (first, second):
+            r.wait_state(ref, ["awaiting_approval"])
+        r.stop()
+        # Due a millisecond before the others: claimed first, it leads their digest.
+        con = sqlite3.connect(os.path.join(r.state_dir, "relais.db"), timeout=10)
+        with con:
+            con.execute(
+                "INSERT INTO outbox (effect_key, kind, payload, due_at, created_at, held_for) "
+                "VALUES ('broken', 'mail', ?, ?, ?, ?)",
+                ('{"name":"no_such_template","recipient":"%s","context":{}}' % REFERENT,
+                 epoch(2026, 5, 26, 8, 30) * 1000 - 1, epoch(2026, 5, 22, 21, 0) * 1000, REFERENT))
+        con.close()
+        r.start()
+        self.set_clock(epoch(2026, 5, 26, 8, 29, 58))
+        mails = r.wait_mail(to=REFERENT, timeout=20)
+        deadline = time.monotonic() + 15
+        while not all(any(ref in str(m["Subject"]) or ref in text_of(m) for m in mails)
+                      for ref in (first, second)):
+            self.assertLess(time.monotonic(), deadline, [str(m["Subject"]) for m in mails])
+            time.sleep(0.2)
+            mails = r.mails(to=REFERENT)
+        broken = r.query("SELECT done_at, last_error FROM outbox WHERE effect_key = 'broken'")[0]
+        self.assertIn("no_such_template", broken["last_error"])
+        for ref in (first, second):  # nothing given up with the broken one
+            rows = r.query("SELECT last_error FROM outbox WHERE effect_key LIKE ? AND effect_key "
+                           "LIKE '%:3:1'", f"{r.query('SELECT id FROM requests WHERE reference = ?', ref)[0]['id']}:%")
+            self.assertEqual([x["last_error"] for x in rows], [""])
+
     def test_ascension_thursday_is_skipped(self):
         r = self.start(epoch(2026, 5, 13, 20, 0))  # Wednesday 13 May 2026, 20:00
         ref = self.submit()
