@@ -366,26 +366,50 @@ std::string like_pattern(std::string_view words) {
   return out + "%";
 }
 
+// At least three characters: what the trigram index (schema v9) can look up.
+bool indexed_words(std::string_view words) {
+  std::size_t chars = 0;
+  for (char c : words)
+    chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return chars >= 3;
+}
+
 // Only the conditions asked for: "state = ?" alone lets SQLite walk the state index (newest
-// first) instead of testing every row.
+// first) instead of testing every row; words go through the trigram index, or LIKE when too
+// short for it.
 std::string filter_where(const Store::RequestFilter& f) {
   std::string where;
   if (f.state)
     where = " WHERE state = ?1";
   if (!f.words.empty()) {
-    where += where.empty() ? " WHERE (" : " AND (";
-    where +=
-        "reference LIKE ?2 ESCAPE '\\' OR subject LIKE ?2 ESCAPE '\\' OR sender LIKE ?2 "
-        "ESCAPE '\\' OR sender_name LIKE ?2 ESCAPE '\\' OR text LIKE ?2 ESCAPE '\\')";
+    where += where.empty() ? " WHERE " : " AND ";
+    if (indexed_words(f.words)) {
+      where += "id IN (SELECT rowid FROM requests_search WHERE requests_search MATCH ?2)";
+    } else {
+      where +=
+          "(reference LIKE ?2 ESCAPE '\\' OR subject LIKE ?2 ESCAPE '\\' OR sender LIKE ?2 "
+          "ESCAPE '\\' OR sender_name LIKE ?2 ESCAPE '\\' OR text LIKE ?2 ESCAPE '\\')";
+    }
   }
   return where;
+}
+
+// The words as one FTS5 phrase: inside double quotes nothing is an operator; a quote is doubled.
+std::string fts_phrase(std::string_view words) {
+  std::string out = "\"";
+  for (char c : words) {
+    if (c == '"')
+      out += '"';
+    out += c;
+  }
+  return out + "\"";
 }
 
 void bind_filter(Statement& s, const Store::RequestFilter& f) {
   if (f.state)
     s.bind(1, to_string(*f.state));
   if (!f.words.empty())
-    s.bind(2, like_pattern(f.words));
+    s.bind(2, indexed_words(f.words) ? fts_phrase(f.words) : like_pattern(f.words));
 }
 
 }  // namespace

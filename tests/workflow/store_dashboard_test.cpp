@@ -79,6 +79,26 @@ TEST_CASE("the request list filters by state and by words, newest first, a page 
   CHECK(store.count_requests({std::nullopt, "PUB-2026-100", 50, 0}) == 4);
 }
 
+TEST_CASE("search goes through the trigram index: any case, accents, quotes, kept by updates") {
+  Db db;
+  Store store(db.dir / "relais.db", Database::Mode::read_write);
+  store.migrate();
+  const auto id = add(store, 1, State::published, "FÊTE de la \"Musique\"");
+  add(store, 2, State::published, "Forum");
+  CHECK(store.count_requests({std::nullopt, "fête", 50, 0}) == 1);
+  CHECK(store.count_requests({std::nullopt, "de la \"mus", 50, 0}) == 1);
+  CHECK(store.count_requests({std::nullopt, "\" OR \"", 50, 0}) == 0);  // not an FTS query
+  CHECK(store.count_requests({std::nullopt, "NEAR(a b)", 50, 0}) == 0);
+  CHECK(store.count_requests({std::nullopt, "agent@exa", 50, 0}) == 2);  // the sender
+  auto r = *store.load_request(id);
+  r.subject = "Concert du kiosque";
+  r.version += 1;
+  REQUIRE(store.save_request(r));
+  CHECK(store.count_requests({std::nullopt, "fête", 50, 0}) == 0);
+  CHECK(store.count_requests({std::nullopt, "kiosque", 50, 0}) == 1);
+  CHECK(store.search_requests({State::published, "KIOSQUE", 50, 0}).front().id == id);
+}
+
 TEST_CASE("the calendar's window holds the publications in [from, to), by time") {
   Db db;
   Store store(db.dir / "relais.db", Database::Mode::read_write);
