@@ -337,7 +337,9 @@ class TakedownBadInput(TakedownCase):
                           "-quality", "60"), "image/jpeg", f"p{i}.jpg") for i in range(50)]
         ref = self.publish(photo("fruits.jpg"))
         case_ref, since = self.ask_removal("Je suis sur cette photo.", small)
-        self.wait_removed(ref, since, limit=10)
+        # A functional bound, generous for a loaded CI machine (the whole suite runs in
+        # parallel, Chromium included): the latency itself is measured by bench/.
+        self.wait_removed(ref, since, limit=30)
         case = self.case(case_ref)
         rows = r.query("SELECT count(*) AS n, sum(compared) AS c FROM case_evidence WHERE case_id = ?",
                        case["id"])[0]
