@@ -29,10 +29,6 @@ constexpr std::string_view kConsents = "/api/v1/consents";
 constexpr std::string_view kTryLater =
     "the store is busy or failing; nothing was changed, try again";
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
-}
-
 std::optional<std::int64_t> parse_id(std::string_view s) {
   std::int64_t id = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
@@ -116,7 +112,7 @@ std::variant<ConsentPost, std::string> read_consent_post(const json::object& o,
 boost::asio::awaitable<HttpResponse> list_consents(Services& s) {
   auto job = [&s] {
     auto& store = s.readers.store();
-    const auto at = now();
+    const auto at = workflow::now_ms();
     json::array a;
     for (const auto& c : store.list_consents(std::nullopt)) {
       a.push_back(consent_json(c, store.load_person(c.person_id),
@@ -134,7 +130,7 @@ boost::asio::awaitable<HttpResponse> show_consent(Services& s, std::int64_t id) 
     std::optional<json::object> out;
     if (auto c = store.load_consent(id)) {
       out = consent_json(*c, store.load_person(c->person_id),
-                         request_reference(store, c->request_id), now());
+                         request_reference(store, c->request_id), workflow::now_ms());
     }
     return out;
   };
@@ -167,7 +163,7 @@ boost::asio::awaitable<HttpResponse> add_consent(Services& s, const HttpRequest&
     in.input.evidence_sha256 = *stored;
   }
   const std::string actor = "api:" + token.name;
-  auto job = [&s, &in, &actor, at = now()](Store& store) {
+  auto job = [&s, &in, &actor, at = workflow::now_ms()](Store& store) {
     auto r = record_consent(store, in, kFields, actor, "api", at);
     if (auto* refusal = std::get_if<std::string>(&r))
       throw std::invalid_argument(*refusal);  // the writer rolls the transaction back
@@ -212,7 +208,7 @@ boost::asio::awaitable<HttpResponse> revoke(Services& s, const HttpRequest& req,
     http::status status = http::status::ok;
     json::object body;
   };
-  auto job = [&s, &actor, &reason, id, at = now()](Store& store) {
+  auto job = [&s, &actor, &reason, id, at = workflow::now_ms()](Store& store) {
     Outcome out;
     if (!store.load_consent(id)) {
       out.status = http::status::not_found;

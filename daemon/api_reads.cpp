@@ -22,10 +22,6 @@ namespace {
 
 constexpr int kMaxLimit = 500;
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
-}
-
 json::value optional_iso(const std::optional<TimePoint>& t) {
   return t ? json::value(iso_utc(*t)) : json::value(nullptr);
 }
@@ -131,7 +127,7 @@ Read list_requests(Store& store, const std::map<std::string, std::string>& q) {
 }
 
 Read calendar(Store& store, const std::map<std::string, std::string>& q) {
-  const auto at = now();
+  const auto at = workflow::now_ms();
   std::optional<TimePoint> from = at - std::chrono::days(1), to = at + std::chrono::days(31);
   if (const auto it = q.find("from"); it != q.end())
     from = parse_iso(it->second);

@@ -32,10 +32,6 @@ namespace {
 constexpr int kPosterSide = 1280;
 constexpr int kPreviewSide = 1280;
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
-}
-
 struct Form {
   std::string action, reason, csrf, publish_at, text;
   std::vector<std::string> channels;
@@ -201,7 +197,7 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::render(const std::string& ra
   };
   auto job0 = [this, raw] {
     auto& store = s_.readers.store();
-    auto link = look_up_link(store, raw, "", now());
+    auto link = look_up_link(store, raw, "", workflow::now_ms());
     Shown out{link.problem, std::move(link.request), {}};
     if (out.request)
       out.media = store.media_of(out.request->id);
@@ -271,13 +267,14 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::render(const std::string& ra
   ctx["preview_text"] = composed;
   ctx["text"] = text;
   ctx["credit"] = publishable_media && !r.author.empty() ? "\n\n© " + r.author : "";
-  ctx["publish_at_value"] = edits && !edits->publish_at.empty()
-                                ? edits->publish_at
-                                : format_input(now() + s_.engine.policy().publish_delay);
+  ctx["publish_at_value"] =
+      edits && !edits->publish_at.empty()
+          ? edits->publish_at
+          : format_input(workflow::now_ms() + s_.engine.policy().publish_delay);
   ctx["has_blocking"] = r.has_blocking_finding();
   Event proposed;
   proposed.kind = EventKind::approve;
-  proposed.at = now();
+  proposed.at = workflow::now_ms();
   proposed.publish_at = proposed.at + s_.engine.policy().publish_delay;
   ctx["election_period"] = needs_election_confirmation(r, proposed, s_.engine.policy());
   if (preselect == "approve" || preselect == "request_changes" || preselect == "reject") {
@@ -334,7 +331,7 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::act(const std::string& raw,
   };
   Acted acted;
   try {
-    auto job1 = [&, at = now()](Store& store) {
+    auto job1 = [&, at = workflow::now_ms()](Store& store) {
       auto link = look_up_link(store, raw, form.action, at);
       Acted out;
       out.problem = link.problem;
@@ -420,7 +417,7 @@ boost::asio::awaitable<HttpResponse> ApprovalPages::media(const std::string& raw
   auto find = [this, raw]() -> std::optional<std::int64_t> {
     if (!plausible_raw_token(raw))
       return std::nullopt;
-    const auto link = look_up_link(s_.readers.store(), raw, "", now());
+    const auto link = look_up_link(s_.readers.store(), raw, "", workflow::now_ms());
     if (link.problem)
       return std::nullopt;
     return link.token->request_id;

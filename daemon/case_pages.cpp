@@ -17,10 +17,6 @@ using namespace workflow;
 
 namespace {
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
-}
-
 std::string form_value(const std::string& body, std::string_view name) {
   boost::urls::encoding_opts opt;
   opt.space_as_plus = true;
@@ -50,7 +46,7 @@ boost::asio::awaitable<HttpResponse> CasePages::show(const std::string& raw) {
     const auto hash = token_hash(raw);
     auto token = store.find_case_token(hash);
     const std::string purpose = token ? token->purpose : "confirm_removal";
-    if (auto problem = s_.cases.link_problem(store, hash, purpose, now())) {
+    if (auto problem = s_.cases.link_problem(store, hash, purpose, workflow::now_ms())) {
       out.problem = *problem;
       return out;
     }
@@ -113,7 +109,7 @@ boost::asio::awaitable<HttpResponse> CasePages::act(const std::string& raw,
   std::variant<TakedownCase, std::string> outcome = std::string();
   std::string purpose;
   try {
-    auto job = [&, at = now()](Store& store) {
+    auto job = [&, at = workflow::now_ms()](Store& store) {
       const auto hash = token_hash(raw);
       auto token = store.find_case_token(hash);
       purpose = token ? token->purpose : "";
@@ -149,7 +145,7 @@ boost::asio::awaitable<HttpResponse> CasePages::thumbnail(const std::string& raw
       return std::nullopt;
     auto& store = s_.readers.store();
     auto token = store.find_case_token(token_hash(raw));
-    if (!token || token->used_at || now() >= token->expires_at)
+    if (!token || token->used_at || workflow::now_ms() >= token->expires_at)
       return std::nullopt;
     // Only files of this case: its evidence and the media of its candidates.
     bool known = false;

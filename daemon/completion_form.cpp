@@ -23,10 +23,6 @@ namespace {
 constexpr std::size_t kFieldMax = 2000;
 constexpr std::size_t kTextMax = 20000;
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
-}
-
 struct CompletionForm {
   std::string csrf, text, author, people, consent, event_date, contest_reason;
   std::vector<std::string> networks, contested;
@@ -75,7 +71,7 @@ boost::asio::awaitable<HttpResponse> show(Services& s, ApprovalPages& pages,
   const auto& lang = s.config.general.language;
   auto job = [&s, raw] {
     auto& store = s.readers.store();
-    auto link = look_up_link(store, raw, "complete", now());
+    auto link = look_up_link(store, raw, "complete", workflow::now_ms());
     Loaded out{link.problem, std::move(link.request), {}};
     if (out.request)
       out.media = store.media_of(out.request->id);
@@ -156,7 +152,7 @@ boost::asio::awaitable<HttpResponse> act(Services& s, ApprovalPages& pages, cons
   };
   Acted acted;
   try {
-    auto job = [&, at = now()](Store& store) {
+    auto job = [&, at = workflow::now_ms()](Store& store) {
       auto link = look_up_link(store, raw, "complete", at);
       Acted out{link.problem, "", std::move(link.request)};
       if (out.problem)

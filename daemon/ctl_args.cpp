@@ -99,7 +99,7 @@ int guarded(std::ostream& err, const std::function<int()>& body) {
 workflow::TimePoint now_of(const CtlOptions& opts) {
   if (opts.now)
     return *opts.now;
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
+  return workflow::now_ms();
 }
 
 }  // namespace relais::daemon

@@ -25,17 +25,6 @@ constexpr const char* kUnavailable =
     "Service momentanément indisponible : rien n'a été modifié, réessayez. / Service unavailable "
     "for a moment: nothing was changed, try again.\n";
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
-}
-
-HttpResponse see_other(const std::string& location) {
-  HttpResponse res = plain(http::status::see_other, "");
-  res.set(http::field::location, location);
-  res.set(http::field::cache_control, "no-store");
-  return res;
-}
-
 std::optional<int> number(std::string_view s) {
   int v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -108,7 +97,7 @@ boost::asio::awaitable<HttpResponse> post_absence(Services& s, ApprovalPages& pa
                           : who_field == "referent" ? referent.address
                                                     : std::string();
   const std::string action = form.field("action");
-  const auto at = now();
+  const auto at = workflow::now_ms();
   json::object error;
   std::optional<TimePoint> until;
   if (who.empty())
@@ -161,7 +150,7 @@ boost::asio::awaitable<HttpResponse> post_absence(Services& s, ApprovalPages& pa
 }
 
 boost::asio::awaitable<HttpResponse> new_feed(Services& s, const DashboardUser& u) {
-  auto job = [&u, at = now()](Store& store) {
+  auto job = [&u, at = workflow::now_ms()](Store& store) {
     return store.next_calendar_generation(u.address, at);
   };
   try {
@@ -204,7 +193,7 @@ boost::asio::awaitable<HttpResponse> decide(Services& s, const DashboardUser& u,
   const std::string random = workflow::random_token_bytes();
   // "" when the request has nothing to decide, nullopt when there is no such request.
   auto job = [&s, &u, &id, &random, may_decide,
-              at = now()](Store& store) -> std::optional<std::string> {
+              at = workflow::now_ms()](Store& store) -> std::optional<std::string> {
     const auto r = store.find_request(id);
     if (!r)
       return std::nullopt;
@@ -247,7 +236,7 @@ boost::asio::awaitable<HttpResponse> act_on_case(Services& s, const DashboardUse
   const auto match = number(form.field("match"));
   const bool none = form.field("none") == "1";
   auto job = [&s, &u, &id, &random, match, none,
-              at = now()](Store& store) -> std::optional<std::string> {
+              at = workflow::now_ms()](Store& store) -> std::optional<std::string> {
     const auto c = store.find_case(id);
     if (!c)
       return std::nullopt;
@@ -356,7 +345,7 @@ boost::asio::awaitable<HttpResponse> route_dashboard(Services& s, ApprovalPages&
   }
   if (!get)
     co_return plain(http::status::method_not_allowed, "Method not allowed\n");
-  const auto at = now();
+  const auto at = workflow::now_ms();
   if (rest.empty()) {
     auto build = [&s, &u, at]() -> std::optional<json::object> {
       return home_view(s.readers.store(), s, u, at);

@@ -28,10 +28,6 @@ namespace {
 constexpr auto kLinkSpacing = std::chrono::minutes(2);
 constexpr int kPeerLinksPerHour = 30;
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
-}
-
 bool secure_cookies(const Services& s) {
   return s.config.http.public_url.starts_with("https://");
 }
@@ -53,13 +49,6 @@ connectors::email::FormData form_of(const HttpRequest& req) {
   return form ? std::move(*form) : connectors::email::FormData{};
 }
 
-HttpResponse see_other(std::string_view location) {
-  HttpResponse res = plain(http::status::see_other, "");
-  res.set(http::field::location, location);
-  res.set(http::field::cache_control, "no-store");
-  return res;
-}
-
 std::string_view lang_of(const Services& s) {
   return s.config.general.language;
 }
@@ -67,7 +56,7 @@ std::string_view lang_of(const Services& s) {
 boost::asio::awaitable<HttpResponse> send_link(Services& s, ApprovalPages& pages,
                                                const HttpRequest& req, const HttpPeer& peer) {
   const auto form = form_of(req);
-  const auto at = now();
+  const auto at = workflow::now_ms();
   json::object ctx{{"csrf", login_csrf(s, at)}};
   if (!login_csrf_ok(s, form.field("csrf"), at)) {
     ctx["error"] = json::object{{"csrf", true}};
@@ -124,14 +113,14 @@ boost::asio::awaitable<HttpResponse> open_session(Services& s, ApprovalPages& pa
                                                   const std::string& raw, const HttpRequest& req) {
   const auto form = form_of(req);
   if (!workflow::csrf_matches(s.token_key, raw, form.field("csrf"))) {
-    co_return pages.page(
-        http::status::bad_request, lang_of(s), "dash_login.html",
-        json::object{{"csrf", login_csrf(s, now())}, {"error", json::object{{"csrf", true}}}});
+    co_return pages.page(http::status::bad_request, lang_of(s), "dash_login.html",
+                         json::object{{"csrf", login_csrf(s, workflow::now_ms())},
+                                      {"error", json::object{{"csrf", true}}}});
   }
   const std::string session_raw = workflow::base64url(workflow::random_token_bytes());
   const std::string csrf = workflow::sha256_hex(workflow::random_token_bytes());
   auto job = [&s, &raw, &session_raw, &csrf,
-              at = now()](Store& store) -> std::optional<std::string> {
+              at = workflow::now_ms()](Store& store) -> std::optional<std::string> {
     auto address = store.use_login(workflow::token_hash(raw), at);
     if (!address || !dashboard_role(s.config, *address))
       return std::nullopt;  // no longer one of the configured people: no session
@@ -145,15 +134,15 @@ boost::asio::awaitable<HttpResponse> open_session(Services& s, ApprovalPages& pa
     address = co_await s.writer.run(job);
   } catch (const std::exception& e) {
     spdlog::error("dashboard session not opened error=\"{}\"", e.what());
-    co_return pages.page(
-        http::status::service_unavailable, lang_of(s), "dash_login.html",
-        json::object{{"csrf", login_csrf(s, now())}, {"error", json::object{{"internal", true}}}});
+    co_return pages.page(http::status::service_unavailable, lang_of(s), "dash_login.html",
+                         json::object{{"csrf", login_csrf(s, workflow::now_ms())},
+                                      {"error", json::object{{"internal", true}}}});
   }
   if (!address) {
     spdlog::info("dashboard login refused reason=link");
-    co_return pages.page(
-        http::status::gone, lang_of(s), "dash_login.html",
-        json::object{{"csrf", login_csrf(s, now())}, {"error", json::object{{"link", true}}}});
+    co_return pages.page(http::status::gone, lang_of(s), "dash_login.html",
+                         json::object{{"csrf", login_csrf(s, workflow::now_ms())},
+                                      {"error", json::object{{"link", true}}}});
   }
   spdlog::info("dashboard session opened role={}", dashboard_role(s.config, *address).value_or(""));
   HttpResponse res = see_other("/d/");
@@ -169,7 +158,7 @@ boost::asio::awaitable<HttpResponse> close_session(Services& s, const HttpReques
                     "Formulaire expiré : rechargez la page. / The form has expired: reload the "
                     "page.\n");
   if (user) {
-    auto job = [&user, at = now()](Store& store) {
+    auto job = [&user, at = workflow::now_ms()](Store& store) {
       store.end_session(user->session_hash, at);
       return true;
     };
@@ -185,6 +174,13 @@ boost::asio::awaitable<HttpResponse> close_session(Services& s, const HttpReques
 }
 
 }  // namespace
+
+HttpResponse see_other(std::string_view location) {
+  HttpResponse res = plain(http::status::see_other, "");
+  res.set(http::field::location, location);
+  res.set(http::field::cache_control, "no-store");
+  return res;
+}
 
 bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -232,7 +228,7 @@ boost::asio::awaitable<std::optional<DashboardUser>> current_user(Services& s,
     co_return std::nullopt;
   auto job = [&s, &raw]() -> std::optional<DashboardUser> {
     const auto hash = workflow::token_hash(raw);
-    auto session = s.readers.store().find_session(hash, now());
+    auto session = s.readers.store().find_session(hash, workflow::now_ms());
     if (!session)
       return std::nullopt;
     auto role = dashboard_role(s.config, session->address);
@@ -257,7 +253,7 @@ boost::asio::awaitable<HttpResponse> route_login(Services& s, ApprovalPages& pag
   if (rest == "login") {
     if (get) {
       co_return pages.page(http::status::ok, lang_of(s), "dash_login.html",
-                           json::object{{"csrf", login_csrf(s, now())}});
+                           json::object{{"csrf", login_csrf(s, workflow::now_ms())}});
     }
     if (post) {
       auto answer = co_await send_link(s, pages, req, peer);
@@ -273,9 +269,9 @@ boost::asio::awaitable<HttpResponse> route_login(Services& s, ApprovalPages& pag
   }
   const std::string raw = rest.substr(6);  // after "login/"
   if (!workflow::plausible_raw_token(raw)) {
-    co_return pages.page(
-        http::status::not_found, lang_of(s), "dash_login.html",
-        json::object{{"csrf", login_csrf(s, now())}, {"error", json::object{{"link", true}}}});
+    co_return pages.page(http::status::not_found, lang_of(s), "dash_login.html",
+                         json::object{{"csrf", login_csrf(s, workflow::now_ms())},
+                                      {"error", json::object{{"link", true}}}});
   }
   if (get) {  // a button only: a mail scanner's GET opens nothing
     co_return pages.page(

@@ -31,6 +31,9 @@ struct DashboardUser {
 // "referent", "backup" or "admin" for an address the configuration names; nullopt otherwise.
 std::optional<std::string> dashboard_role(const Config& config, std::string_view address);
 
+// A 303 to a path of ours, never cached.
+HttpResponse see_other(std::string_view location);
+
 // Compares two secrets (CSRF fields) in constant time.
 bool same_secret(std::string_view a, std::string_view b);
 

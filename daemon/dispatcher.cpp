@@ -35,10 +35,6 @@ constexpr auto kWatch = std::chrono::milliseconds(50);
 constexpr auto kLease = std::chrono::minutes(5);
 constexpr int kBatch = 16;
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
-}
-
 // The channels a request's checks are for: those already chosen, else those it would get.
 std::vector<std::string> checked_channels(const Request& r, const Policy& p) {
   std::vector<std::string> out;
@@ -121,7 +117,7 @@ asio::awaitable<void> Dispatcher::run() {
     Claimed claimed;
     try {
       auto job0 = [](Store& store) {
-        const auto t = now();
+        const auto t = workflow::now_ms();
         Claimed c;
         c.timers = store.claim_timers(t, t + kLease, kBatch);
         c.case_timers = store.claim_case_timers(t, t + kLease, kBatch);
@@ -171,7 +167,7 @@ asio::awaitable<void> Dispatcher::run() {
     std::chrono::milliseconds wait = kPoll;
     if (claimed.next) {
       const auto until =
-          std::chrono::duration_cast<std::chrono::milliseconds>(*claimed.next - now());
+          std::chrono::duration_cast<std::chrono::milliseconds>(*claimed.next - workflow::now_ms());
       wait = std::clamp<std::chrono::milliseconds>(until, std::chrono::milliseconds(0), kPoll);
     }
     if (wait.count() == 0 && claimed.rows.empty() && claimed.timers.empty() &&
@@ -215,7 +211,7 @@ asio::awaitable<void> Dispatcher::fire(TimerRow timer) {
     auto job1 = [this, timer](Store& store) {
       Event e;
       e.kind = timer.fires;
-      e.at = now();
+      e.at = workflow::now_ms();
       e.actor = "timer";
       e.source = fmt::format("timer:{}", timer.id);
       store.delete_timer(timer.id);
@@ -230,7 +226,9 @@ asio::awaitable<void> Dispatcher::fire(TimerRow timer) {
 
 asio::awaitable<void> Dispatcher::fire_case(CaseTimerRow timer) {
   try {
-    auto job = [this, timer](Store& store) { s_.cases.timer_fired(store, timer, now()); };
+    auto job = [this, timer](Store& store) {
+      s_.cases.timer_fired(store, timer, workflow::now_ms());
+    };
     co_await s_.writer.run(job);
   } catch (const std::exception& e) {
     spdlog::error("case timer failed timer={} error=\"{}\"", timer.id, e.what());
@@ -261,7 +259,7 @@ bool Dispatcher::retry_or_give_up(Store& store, const OutboxRow& row, const Erro
                              s_.config.outbox.max_attempts};
   const bool permanent = error.kind != ErrorKind::transient;
   if (permanent || row.attempts >= policy.max_attempts) {
-    store.give_up_outbox(row.id, now(), error.message);
+    store.give_up_outbox(row.id, workflow::now_ms(), error.message);
     ++s_.metrics.effects_failed;
     spdlog::error("effect gave up request={} effect={} kind={} attempts={} error=\"{}\"",
                   reference_of(store, row), row.effect_key, to_string(row.kind), row.attempts,
@@ -270,7 +268,7 @@ bool Dispatcher::retry_or_give_up(Store& store, const OutboxRow& row, const Erro
   }
   const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   const auto delay = backoff_delay(policy, row.attempts, jitter, error.retry_after);
-  store.defer_outbox(row.id, now() + delay, error.message);
+  store.defer_outbox(row.id, workflow::now_ms() + delay, error.message);
   ++s_.metrics.effects_retried;
   spdlog::warn(
       "effect deferred request={} effect={} kind={} attempts={} retry_in_ms={} error=\"{}\"",
@@ -289,7 +287,7 @@ asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
     if (r && r->state == State::received) {
       Event e;
       e.kind = EventKind::checks_started;
-      e.at = now();
+      e.at = workflow::now_ms();
       e.actor = "system";
       e.source = fmt::format("outbox:{}", row.id);
       if (s_.engine.handle(store, r->id, e).applied)
@@ -297,7 +295,7 @@ asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
       r = store.load_request(r->id);
     }
     if (!r || r->state != State::checking) {
-      store.complete_outbox(row.id, now());  // the request moved on: nothing to check
+      store.complete_outbox(row.id, workflow::now_ms());  // the request moved on: nothing to check
       return std::nullopt;
     }
     Gathered g;
@@ -307,7 +305,7 @@ asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
     in.declaration = r->declaration;
     in.overrides = r->overrides;
     in.submitted_at = r->created_at;
-    in.now = now();
+    in.now = workflow::now_ms();
     for (const auto& name : checked_channels(*r, s_.engine.policy())) {
       if (const auto* c = find_channel(s_.config, name))
         in.channel_types.push_back(c->type);
@@ -334,7 +332,7 @@ asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
   auto job4 = [this, row, &findings](Store& store) {
     Event e;
     e.kind = EventKind::checks_done;
-    e.at = now();
+    e.at = workflow::now_ms();
     e.actor = "system";
     e.source = fmt::format("outbox:{}", row.id);
     e.findings = findings;
@@ -349,7 +347,7 @@ asio::awaitable<void> Dispatcher::run_checks(const OutboxRow& row) {
                      recorded.consents_added);
       }
     }
-    store.complete_outbox(row.id, now());
+    store.complete_outbox(row.id, workflow::now_ms());
     spdlog::info("checks done request={} findings={} blocking={}", reference_of(store, row),
                  findings.size(),
                  std::count_if(findings.begin(), findings.end(),
@@ -380,7 +378,7 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
     auto r = store.load_request(*row.request_id);
     const ChannelPost* c = r ? r->channel(effect.channel) : nullptr;
     if (!c) {
-      store.complete_outbox(row.id, now());
+      store.complete_outbox(row.id, workflow::now_ms());
       return p;
     }
     const bool outstanding =
@@ -397,7 +395,7 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
       p.reconcile = c->post_id.empty();  // never confirmed: what is there to remove?
     }
     if (!p.go) {
-      store.complete_outbox(row.id, now());
+      store.complete_outbox(row.id, workflow::now_ms());
       return p;
     }
     p.ref = {c->post_id, c->url};
@@ -423,7 +421,7 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
 
   if (it == s_.publishers.end()) {
     auto job10 = [this, row, effect](Store& store) {
-      store.give_up_outbox(row.id, now(), "no such channel");
+      store.give_up_outbox(row.id, workflow::now_ms(), "no such channel");
       spdlog::error("effect for unknown channel request={} channel={}", reference_of(store, row),
                     effect.channel);
     };
@@ -473,12 +471,13 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
   }
   auto job13 = [this, row, effect, &result](Store& store) {
     Event e;
-    e.at = now();
+    e.at = workflow::now_ms();
     e.actor = "channel:" + effect.channel;
     e.source = fmt::format("outbox:{}", row.id);
     e.channel = effect.channel;
     if (result && !result->has_value()) {
-      store.complete_outbox(row.id, now());  // overtaken by a takedown, and nothing was made
+      store.complete_outbox(row.id,
+                            workflow::now_ms());  // overtaken by a takedown, and nothing was made
       ++s_.metrics.effects_done;
       return;
     }
@@ -487,7 +486,7 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
                                                : EventKind::channel_removed;
       e.post_id = (*result)->id;
       e.post_url = (*result)->url;
-      store.complete_outbox(row.id, now());
+      store.complete_outbox(row.id, workflow::now_ms());
       ++s_.metrics.effects_done;
     } else {
       const Error& error = result.error();
@@ -502,7 +501,7 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
     auto h = s_.engine.handle(store, *row.request_id, e);
     ++(h.applied ? s_.metrics.transitions : s_.metrics.refused_events);
     if (h.applied && e.kind == EventKind::channel_removed)
-      s_.cases.request_progressed(store, *row.request_id, now());
+      s_.cases.request_progressed(store, *row.request_id, workflow::now_ms());
   };
   co_await s_.writer.run(job13);
   wake();

@@ -16,10 +16,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
-}
-
 // A mail ready to go, alone or with what was held for the same person.
 struct Prepared {
   MailJob lead;
@@ -39,7 +35,7 @@ struct Attempt {
 asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
   auto job5 = [this, row](Store& store) {
     Prepared p;
-    const auto t = now();
+    const auto t = workflow::now_ms();
     if (!row.held_for.empty()) {
       // Held rows may be carried by another's digest since they were claimed.
       const auto current = store.pending_outbox(row.id);
@@ -106,7 +102,7 @@ asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
   };
   auto attempt = co_await on_pool(s_.pool, job7);
   auto job8 = [this, row, &prepared, &attempt](Store& store) {
-    const auto t = now();
+    const auto t = workflow::now_ms();
     std::vector<const DigestItem*> carried;
     for (const auto& o : prepared.others) {
       if (o.left_out || attempt.unrendered)
@@ -158,9 +154,9 @@ asio::awaitable<void> Dispatcher::send_mail(const OutboxRow& row) {
 
 asio::awaitable<void> Dispatcher::send_chat_row(const OutboxRow& row) {
   auto prepare = [this, row](Store& store) {
-    auto job = prepare_chat(store, row, s_, now());
+    auto job = prepare_chat(store, row, s_, workflow::now_ms());
     if (job.obsolete) {
-      store.complete_outbox(row.id, now());
+      store.complete_outbox(row.id, workflow::now_ms());
       spdlog::info("chat not needed request={} effect={}", reference_of(store, row),
                    row.effect_key);
     }
@@ -188,7 +184,7 @@ asio::awaitable<void> Dispatcher::send_chat_row(const OutboxRow& row) {
       retry_or_give_up(store, row, sent.error());
       return;
     }
-    store.complete_outbox(row.id, now());
+    store.complete_outbox(row.id, workflow::now_ms());
     ++s_.metrics.effects_done;
     spdlog::info("chat sent request={} chat={} effect={}", reference_of(store, row), job.chat,
                  row.effect_key);

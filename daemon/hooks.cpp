@@ -68,10 +68,6 @@ const json::value& body_schema(const std::string& kind) {
   return kSchemas.at(kind);
 }
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
-}
-
 const ChannelConfig* find_hook(const Config& c, std::string_view name) {
   for (const auto& h : c.hooks) {
     if (h.name == name)
@@ -439,7 +435,7 @@ boost::asio::awaitable<HttpResponse> route_hook(Services& s, std::string name,
   };
   Acted early;
   try {
-    auto job0 = [&, at = now()](workflow::Store& store) {
+    auto job0 = [&, at = workflow::now_ms()](workflow::Store& store) {
       Acted out;
       if (!store.first_hook_signature(signature, at, at - 2 * webhook::kSignatureWindow)) {
         out.error = HookError{http::status::conflict, "replay", "",
@@ -475,7 +471,7 @@ boost::asio::awaitable<HttpResponse> route_hook(Services& s, std::string name,
 
   Acted acted;
   try {
-    auto job2 = [&, at = now()](workflow::Store& store) {
+    auto job2 = [&, at = workflow::now_ms()](workflow::Store& store) {
       // Another call with this key may have been committed while the media were fetched.
       if (auto call = store.hook_call(name, key))
         return Acted{reused_key(*call), call->answer, true};

@@ -19,10 +19,6 @@ using workflow::TimePoint;
 
 namespace {
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
-}
-
 // "20261124T083000Z"
 std::string ics_utc(TimePoint t) {
   auto iso = iso_utc(t);  // 2026-11-24T08:30:00Z
@@ -147,7 +143,7 @@ boost::asio::awaitable<HttpResponse> route_ics(Services& s, std::string rest) {
     auto& store = s.readers.store();
     if (!ics_owner(store, s, token))
       return std::nullopt;
-    const auto at = now();
+    const auto at = workflow::now_ms();
     const auto requests =
         store.requests_publishing_between(at - std::chrono::days(60), at + std::chrono::days(366));
     const auto domain = s.config.mail.from_address.substr(s.config.mail.from_address.find('@') + 1);

@@ -210,9 +210,7 @@ asio::awaitable<Result<void>> ImapIngest::session(Account& a) {
   // Every message up to `uid` is handled: it is not read again.
   auto record = [&](std::uint32_t uid) -> asio::awaitable<void> {
     auto job1 = [&, uid, validity = box->uid_validity](workflow::Store& store) {
-      store.set_imap_position(
-          account, mailbox, {validity, uid},
-          std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now()));
+      store.set_imap_position(account, mailbox, {validity, uid}, workflow::now_ms());
     };
     co_await s_.writer.run(job1);
     last = uid;

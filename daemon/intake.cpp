@@ -41,10 +41,6 @@ struct Prepared {
   std::string storage_error;
 };
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
-}
-
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v)
@@ -125,7 +121,7 @@ boost::asio::awaitable<email::Reply> Intake::deliver(email::Envelope env, std::s
   const auto& cfg = s_.config;
   std::optional<email::Reply> outcome;
   try {
-    auto job1 = [&, at = now()](workflow::Store& store) -> email::Reply {
+    auto job1 = [&, at = workflow::now_ms()](workflow::Store& store) -> email::Reply {
       const std::string message_id = p.mail ? p.mail->message_id : std::string();
       if (auto seen = store.find_inbound(p.sha256, message_id)) {
         ++s_.metrics.mail_duplicate;

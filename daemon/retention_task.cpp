@@ -17,7 +17,7 @@ RetentionTask::RetentionTask(Services& s, asio::any_io_executor ex, std::chrono:
 asio::awaitable<workflow::RetentionReport> RetentionTask::purge_once() {
   const workflow::RetentionSettings settings{s_.config.retention.media_days,
                                              s_.config.retention.case_years};
-  const auto at = std::chrono::time_point_cast<std::chrono::milliseconds>(workflow::Clock::now());
+  const auto at = workflow::now_ms();
   auto job = [&settings, at](workflow::Store& store) {
     return workflow::purge_expired(store, settings, at);
   };

@@ -29,10 +29,6 @@ using namespace workflow;
 
 namespace {
 
-TimePoint now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
-}
-
 // "DI-2026-0007": the only thing /takedown/received echoes from its URL.
 bool plausible_case_reference(std::string_view ref) {
   if (ref.size() < 9 || ref.size() > 20 || !ref.starts_with("DI-") || ref[7] != '-')
@@ -162,7 +158,7 @@ HttpResponse TakedownForm::form_page(http::status status, const std::string& lan
   const auto& cfg = s_.config;
   json::object ctx;
   ctx["action"] = "/takedown?lang=" + lang;
-  ctx["stamp"] = form_stamp(s_.token_key, now());
+  ctx["stamp"] = form_stamp(s_.token_key, workflow::now_ms());
   ctx["values"] = values;
   ctx["errors"] = errors;
   ctx["has_errors"] = !errors.empty();
@@ -206,7 +202,7 @@ boost::asio::awaitable<HttpResponse> TakedownForm::submit(const HttpRequest& req
                                                           const std::string& asked_lang) {
   const std::string lang = language(asked_lang);
   const auto& cfg = s_.config;
-  const TimePoint at = now();
+  const TimePoint at = workflow::now_ms();
   const std::string content_type(req[http::field::content_type]);
   mail::FormLimits limits;
   limits.max_total_bytes = static_cast<std::size_t>(cfg.mail.max_message_bytes);
@@ -412,7 +408,7 @@ boost::asio::awaitable<HttpResponse> TakedownForm::show_confirm(const std::strin
     Shown out;
     auto& store = s_.readers.store();
     const auto hash = token_hash(raw);
-    const auto at = now();
+    const auto at = workflow::now_ms();
     auto token = store.find_case_token(hash);
     if (token) {
       if (auto c = store.load_case(token->case_id)) {
@@ -457,7 +453,7 @@ boost::asio::awaitable<HttpResponse> TakedownForm::confirm(const std::string& ra
   };
   Acted acted;
   try {
-    auto job1 = [&, at = now()](Store& store) {
+    auto job1 = [&, at = workflow::now_ms()](Store& store) {
       Acted out;
       const auto hash = token_hash(raw);
       const auto token = store.find_case_token(hash);

@@ -15,6 +15,11 @@ namespace relais::workflow {
 using Clock = std::chrono::system_clock;
 using TimePoint = std::chrono::time_point<Clock, std::chrono::milliseconds>;
 
+// The wall clock at the store's precision (what every stored time and comparison uses).
+inline TimePoint now_ms() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
+}
+
 struct Finding {
   std::string code;  // stable identifier, e.g. "text.missing"
   Severity severity = Severity::info;

@@ -2,28 +2,16 @@
 // literally), the calendar's window, channel activity, one-time login links, sessions and the
 // calendar feed's generations.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
+#include "migrated_store.hpp"
 #include "workflow/store.hpp"
 
 using namespace relais::workflow;
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 namespace {
 
 const TimePoint kNow = TimePoint(1'790'000'000'000ms);
-
-struct Db {
-  fs::path dir = fs::temp_directory_path() / ("relais-dash-" + std::to_string(::getpid()));
-  Db() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Db() { fs::remove_all(dir); }
-};
 
 std::int64_t add(Store& store, int n, State state, std::string subject,
                  std::optional<TimePoint> publish_at = std::nullopt) {
@@ -42,9 +30,8 @@ std::int64_t add(Store& store, int n, State state, std::string subject,
 }  // namespace
 
 TEST_CASE("the request list filters by state and by words, newest first, a page at a time") {
-  Db db;
-  Store store(db.dir / "relais.db", Database::Mode::read_write);
-  store.migrate();
+  testing::MigratedStore db("relais-dash");
+  auto& store = db.store;
   add(store, 1, State::awaiting_approval, "Fête de quartier");
   add(store, 2, State::published, "Forum des associations");
   add(store, 3, State::awaiting_approval, "Remise des prix 100% réussie");
@@ -80,9 +67,8 @@ TEST_CASE("the request list filters by state and by words, newest first, a page 
 }
 
 TEST_CASE("search goes through the trigram index: any case, accents, quotes, kept by updates") {
-  Db db;
-  Store store(db.dir / "relais.db", Database::Mode::read_write);
-  store.migrate();
+  testing::MigratedStore db("relais-dash");
+  auto& store = db.store;
   const auto id = add(store, 1, State::published, "FÊTE de la \"Musique\"");
   add(store, 2, State::published, "Forum");
   CHECK(store.count_requests({std::nullopt, "fête", 50, 0}) == 1);
@@ -100,9 +86,8 @@ TEST_CASE("search goes through the trigram index: any case, accents, quotes, kep
 }
 
 TEST_CASE("the calendar's window holds the publications in [from, to), by time") {
-  Db db;
-  Store store(db.dir / "relais.db", Database::Mode::read_write);
-  store.migrate();
+  testing::MigratedStore db("relais-dash");
+  auto& store = db.store;
   add(store, 1, State::scheduled, "b", kNow + 2h);
   add(store, 2, State::scheduled, "a", kNow + 1h);
   add(store, 3, State::scheduled, "edge", kNow + 3h);
@@ -115,9 +100,8 @@ TEST_CASE("the calendar's window holds the publications in [from, to), by time")
 }
 
 TEST_CASE("channel activity: posts made, the last one, the last error") {
-  Db db;
-  Store store(db.dir / "relais.db", Database::Mode::read_write);
-  store.migrate();
+  testing::MigratedStore db("relais-dash");
+  auto& store = db.store;
   const auto id = add(store, 1, State::published, "a");
   auto r = *store.load_request(id);
   r.channels = {{"site", ChannelStatus::published, "p1", "http://x/1", ""},
@@ -137,9 +121,8 @@ TEST_CASE("channel activity: posts made, the last one, the last error") {
 }
 
 TEST_CASE("a login link opens once and not after its expiry; sessions end and expire") {
-  Db db;
-  Store store(db.dir / "relais.db", Database::Mode::read_write);
-  store.migrate();
+  testing::MigratedStore db("relais-dash");
+  auto& store = db.store;
   store.insert_login("h1", "Referent@Example.org", kNow, kNow + 15min);
   store.insert_login("h2", "referent@example.org", kNow, kNow + 15min);
   CHECK(store.use_login("h1", kNow + 1min) == "referent@example.org");
@@ -163,9 +146,8 @@ TEST_CASE("a login link opens once and not after its expiry; sessions end and ex
 }
 
 TEST_CASE("a calendar feed's generation starts at 0 and each new address bumps it") {
-  Db db;
-  Store store(db.dir / "relais.db", Database::Mode::read_write);
-  store.migrate();
+  testing::MigratedStore db("relais-dash");
+  auto& store = db.store;
   CHECK(store.calendar_generation("referent@example.org") == 0);
   CHECK(store.next_calendar_generation("Referent@example.org", kNow) == 1);
   CHECK(store.next_calendar_generation("referent@example.org", kNow) == 2);

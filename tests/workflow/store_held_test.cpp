@@ -1,28 +1,16 @@
 // The store's part of the right to disconnect: held mail rows, digests and their release, and
 // absences that do not erase the ones planned later.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
+#include "migrated_store.hpp"
 #include "workflow/store.hpp"
 
 using namespace relais::workflow;
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 namespace {
 
 const TimePoint kNow = TimePoint(1'790'000'000'000ms);
-
-struct Db {
-  fs::path dir = fs::temp_directory_path() / ("relais-held-" + std::to_string(::getpid()));
-  Db() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Db() { fs::remove_all(dir); }
-};
 
 std::int64_t mail_row(Store& store, const std::string& key) {
   OutboxRow row;
@@ -36,9 +24,8 @@ std::int64_t mail_row(Store& store, const std::string& key) {
 }  // namespace
 
 TEST_CASE("held rows wait, join one digest, and go their own way when its lead does") {
-  Db db;
-  Store store(db.dir / "relais.db", Database::Mode::read_write);
-  store.migrate();
+  testing::MigratedStore db("relais-held");
+  auto& store = db.store;
   const auto a = mail_row(store, "a");
   const auto b = mail_row(store, "b");
   const auto c = mail_row(store, "c");
@@ -73,9 +60,8 @@ TEST_CASE("held rows wait, join one digest, and go their own way when its lead d
 }
 
 TEST_CASE("a new absence ends the current one but leaves a later one alone") {
-  Db db;
-  Store store(db.dir / "relais.db", Database::Mode::read_write);
-  store.migrate();
+  testing::MigratedStore db("relais-held");
+  auto& store = db.store;
   const std::string who = "referent@example.org";
   store.set_absence({who, kNow + 24h * 30, kNow + 24h * 45, "cli"}, "cli", kNow);  // July
   store.set_absence({who, kNow, kNow + 24h, "mail:x"}, "auto-reply", kNow);        // today
