@@ -20,6 +20,7 @@
 #include "workflow/declaration.hpp"
 #include "workflow/published_copy.hpp"
 #include "workflow/transitions.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::daemon {
 using namespace workflow;
@@ -404,7 +405,7 @@ asio::awaitable<void> Dispatcher::publish_or_remove(const OutboxRow& row) {
     p.post.title = r->subject;
     p.post.text = r->text;
     p.post.author = r->author;
-    p.post.published_at = Clock::now();
+    p.post.published_at = workflow::wall_now();
     // No create for it ran before its publication was due; five minutes for the networks'
     // clocks.
     p.post.not_before = r->publish_at.value_or(r->created_at) - std::chrono::minutes(5);

@@ -27,6 +27,7 @@
 #include "workflow/declaration.hpp"
 #include "workflow/image_pipeline.hpp"
 #include "workflow/sha256.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::daemon {
 namespace json = boost::json;
@@ -373,8 +374,8 @@ boost::asio::awaitable<HttpResponse> route_hook(Services& s, std::string name,
   }
   const std::string timestamp(req[webhook::kTimestampHeader]);
   const std::string signature(req[webhook::kSignatureHeader]);
-  switch (webhook::verify_signature(*secret, timestamp, req.body(), signature,
-                                    std::chrono::system_clock::now())) {
+  switch (
+      webhook::verify_signature(*secret, timestamp, req.body(), signature, workflow::wall_now())) {
     case webhook::SignatureProblem::none:
       break;
     case webhook::SignatureProblem::malformed:
@@ -519,9 +520,9 @@ BodyLimits with_hook_limits(BodyLimits base, Services& s) {
       std::int64_t ts = 0;
       const auto stamp = h[webhook::kTimestampHeader];
       const auto [end, ec] = std::from_chars(stamp.data(), stamp.data() + stamp.size(), ts);
-      const auto current = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+      const auto current =
+          std::chrono::duration_cast<std::chrono::seconds>(workflow::wall_now().time_since_epoch())
+              .count();
       if (hook != nullptr && ec == std::errc{} && end == stamp.data() + stamp.size() &&
           ts > current - webhook::kSignatureWindow.count() &&
           ts < current + webhook::kSignatureWindow.count()) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "workflow/state.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::workflow {
 
@@ -17,7 +18,7 @@ using TimePoint = std::chrono::time_point<Clock, std::chrono::milliseconds>;
 
 // The wall clock at the store's precision (what every stored time and comparison uses).
 inline TimePoint now_ms() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(wall_now());
 }
 
 struct Finding {

@@ -175,10 +175,8 @@ void Store::migrate() {
     begin();
     try {
       db_.exec(m.sql);
-      db_.prepare(
-             "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, "
-             "CAST(strftime('%s','now') AS INTEGER) * 1000)")
-          .bind_all(m.version, m.name)
+      db_.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)")
+          .bind_all(m.version, m.name, to_millis(now_ms()))
           .run();
       commit();
     } catch (...) {

@@ -150,8 +150,9 @@ std::unordered_set<std::string> Store::referenced_blobs() {
 void Store::insert_token(const TokenRow& t) {
   db_.prepare(
          "INSERT INTO tokens (hash, request_id, recipient, actions, version, expires_at, "
-         "created_at) VALUES (?, ?, ?, ?, ?, ?, strftime('%s','now') * 1000)")
-      .bind_all(t.hash, t.request_id, t.recipient, t.actions, t.version, to_millis(t.expires_at))
+         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .bind_all(t.hash, t.request_id, t.recipient, t.actions, t.version, to_millis(t.expires_at),
+                to_millis(now_ms()))
       .run();
 }
 

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "workflow/sha256.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::connectors::email {
 namespace fs = std::filesystem;
@@ -194,7 +195,7 @@ Result<void> MaildirNotifier::send(const OutgoingMail& mail) {
   fs::path tmp_path;
   int fd = -1;
   for (int attempt = 0; attempt < 5 && fd < 0; ++attempt) {
-    auto now = std::chrono::system_clock::now().time_since_epoch();
+    auto now = workflow::wall_now().time_since_epoch();
     auto secs = std::chrono::duration_cast<std::chrono::seconds>(now);
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - secs);
     name = fmt::format("{}.M{}P{}Q{}.{}{}", secs.count(), micros.count(), ::getpid(), ++sequence_,

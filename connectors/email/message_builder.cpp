@@ -13,6 +13,7 @@
 #include "connectors/email/message_encoding.hpp"
 #include "workflow/base64.hpp"
 #include "workflow/sha256.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::connectors::email {
 
@@ -280,7 +281,7 @@ Result<OutgoingMail> build_message(const MailParts& parts) {
   }
   auto date = parts.date;
   if (date.time_since_epoch().count() == 0) {
-    date = std::chrono::system_clock::now();
+    date = workflow::wall_now();
   }
 
   std::string data;

@@ -7,6 +7,7 @@
 
 #include "connectors/facebook/graph_error.hpp"
 #include "connectors/http/post_text.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::connectors::facebook {
 namespace json = boost::json;
@@ -122,7 +123,7 @@ Result<void> FacebookPublisher::usable() const {
 }
 
 Error FacebookPublisher::refused(const http::Response& response) const {
-  return graph_error(response, options_.access_token, std::chrono::system_clock::now());
+  return graph_error(response, options_.access_token, workflow::wall_now());
 }
 
 Result<http::Response> FacebookPublisher::call(http::Request request, Host host) {

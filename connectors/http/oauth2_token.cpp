@@ -18,6 +18,7 @@
 #include "connectors/http/retry_hint.hpp"
 #include "workflow/base64.hpp"
 #include "workflow/blob_store.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::connectors::http {
 namespace json = boost::json;
@@ -72,7 +73,7 @@ Error renewal_error(const Response& r, const TokenOptions& o) {
   if (r.status == 429 || r.status >= 500) {
     Error e = transient(
         fmt::format("{} could not renew the access token just now ({}).", o.provider, said));
-    e.retry_after = retry_hint(r, std::chrono::system_clock::now());
+    e.retry_after = retry_hint(r, workflow::wall_now());
     return e;
   }
   // X answers a spent or revoked refresh token with 400 invalid_request "Value passed for the

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "connectors/http/retry_hint.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::connectors::linkedin {
 namespace json = boost::json;
@@ -43,7 +44,7 @@ std::string status_and_message(const http::Response& r) {
 
 Error transient_with_hint(const http::Response& r, std::string message) {
   Error e = transient(std::move(message));
-  e.retry_after = http::retry_hint(r, std::chrono::system_clock::now());
+  e.retry_after = http::retry_hint(r, workflow::wall_now());
   return e;
 }
 

@@ -9,6 +9,7 @@
 #include "connectors/http/post_text.hpp"
 #include "connectors/http/retry_hint.hpp"
 #include "workflow/text_length.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::connectors::mastodon {
 namespace json = boost::json;
@@ -36,7 +37,7 @@ Error error_of(const http::Response& r) {
   }
   if (r.status == 429 || r.status >= 500) {
     Error e = transient(fmt::format("Mastodon is busy or failing ({}).", said));
-    e.retry_after = http::retry_hint(r, std::chrono::system_clock::now());
+    e.retry_after = http::retry_hint(r, workflow::wall_now());
     return e;
   }
   return permanent(fmt::format("Mastodon refused the post: {}.", said));

@@ -10,6 +10,7 @@
 
 #include "connectors/site/site_files.hpp"
 #include "connectors/site/site_render.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::connectors::site {
 namespace fs = std::filesystem;
@@ -80,7 +81,7 @@ Result<void> SitePublisher::render(const std::vector<SiteEntry>& entries) const 
       !r) {
     return r;
   }
-  std::string now = format_utc(std::chrono::system_clock::now());
+  std::string now = format_utc(workflow::wall_now());
   return write_file_atomically(options_.dir / "atom.xml", render_atom(entries, options_, now));
 }
 

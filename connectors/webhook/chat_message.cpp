@@ -5,6 +5,7 @@
 
 #include "connectors/http/retry_hint.hpp"
 #include "workflow/base64.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::connectors::chat {
 namespace json = boost::json;
@@ -195,7 +196,7 @@ Result<void> post_chat(http::Client& client, ChatKind kind, const std::string& u
   if (answer->status == 429 || answer->status >= 500) {
     Error e = transient(
         fmt::format("The chat webhook is busy or failing (HTTP {}: {}).", answer->status, said));
-    e.retry_after = http::retry_hint(*answer, std::chrono::system_clock::now());
+    e.retry_after = http::retry_hint(*answer, workflow::wall_now());
     return e;
   }
   return permanent(

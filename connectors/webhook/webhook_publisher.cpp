@@ -12,6 +12,7 @@
 #include "connectors/http/retry_hint.hpp"
 #include "connectors/webhook/signature.hpp"
 #include "workflow/base64.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::connectors::webhook {
 namespace json = boost::json;
@@ -41,7 +42,7 @@ Error error_of(const http::Response& r) {
   }
   if (r.status == 429 || r.status >= 500) {
     Error e = transient(fmt::format("The webhook endpoint is busy or failing ({}).", excerpt(r)));
-    e.retry_after = http::retry_hint(r, Clock::now());
+    e.retry_after = http::retry_hint(r, workflow::wall_now());
     return e;
   }
   return permanent(fmt::format("The webhook endpoint refused the event ({}).", excerpt(r)));
@@ -84,7 +85,7 @@ WebhookPublisher::WebhookPublisher(WebhookOptions options, std::shared_ptr<http:
 Result<http::Response> WebhookPublisher::deliver(const std::string& event,
                                                  const std::string& delivery,
                                                  const std::string& body) {
-  const auto now = std::chrono::floor<std::chrono::seconds>(Clock::now());
+  const auto now = std::chrono::floor<std::chrono::seconds>(workflow::wall_now());
   const std::int64_t timestamp = now.time_since_epoch().count();
   http::Request r;
   r.method = "POST";
@@ -122,7 +123,7 @@ Result<PostRef> WebhookPublisher::create(const Post& post) {
   const std::string delivery = post.idempotency_key + ":published";
   json::object event{{"event", "published"},
                      {"delivery", delivery},
-                     {"sent_at", utc(Clock::now())},
+                     {"sent_at", utc(workflow::wall_now())},
                      {"reference", post.reference},
                      {"post_key", post.idempotency_key},
                      {"post", json::object{{"title", post.title},
@@ -144,7 +145,7 @@ Result<void> WebhookPublisher::remove(const PostRef& ref) {
   const std::string delivery = ref.id + ":removed";
   json::object event{{"event", "removed"},
                      {"delivery", delivery},
-                     {"sent_at", utc(Clock::now())},
+                     {"sent_at", utc(workflow::wall_now())},
                      {"post_id", ref.id},
                      {"post_url", ref.url}};
   auto answer = deliver("removed", delivery, json::serialize(event));
@@ -161,8 +162,10 @@ Result<std::optional<PostRef>> WebhookPublisher::find(const Post&) {
 }
 
 Result<std::string> WebhookPublisher::check() {
-  const std::string delivery = fmt::format("ping:{}", Clock::now().time_since_epoch().count());
-  json::object event{{"event", "ping"}, {"delivery", delivery}, {"sent_at", utc(Clock::now())}};
+  const std::string delivery =
+      fmt::format("ping:{}", workflow::wall_now().time_since_epoch().count());
+  json::object event{
+      {"event", "ping"}, {"delivery", delivery}, {"sent_at", utc(workflow::wall_now())}};
   auto answer = deliver("ping", delivery, json::serialize(event));
   if (!answer)
     return answer.error();

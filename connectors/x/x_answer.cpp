@@ -7,6 +7,7 @@
 
 #include "connectors/http/retry_hint.hpp"
 #include "connectors/x/x_publisher.hpp"
+#include "workflow/wall_clock.hpp"
 
 namespace relais::connectors::x {
 namespace json = boost::json;
@@ -66,7 +67,7 @@ Error x_error(const http::Response& r, std::string_view what) {
   if (r.status == 429 || r.status >= 500) {
     Error e =
         transient(fmt::format("X is busy or failing; {} did not go through ({}).", what, said));
-    e.retry_after = http::retry_hint(r, std::chrono::system_clock::now());
+    e.retry_after = http::retry_hint(r, workflow::wall_now());
     return e;
   }
   return permanent(fmt::format("X refused {} ({}).", what, said));

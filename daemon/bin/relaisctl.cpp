@@ -7,10 +7,12 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/ctl_commands.hpp"
+#include "workflow/wall_clock.hpp"
 
 using namespace relais::daemon;
 
 int main(int argc, char** argv) {
+  relais::workflow::use_clock_file_from_environment();  // relaisd's clock, in the tests
   std::string file;
   CtlOptions opts;
   CtlArgs args;

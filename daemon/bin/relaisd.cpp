@@ -4,9 +4,12 @@
 #include <cstring>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "daemon/app.hpp"
 #include "daemon/logging.hpp"
 #include "workflow/transitions.hpp"
+#include "workflow/wall_clock.hpp"
 
 using namespace relais::daemon;
 
@@ -47,7 +50,8 @@ int main(int argc, char** argv) {
   auto loaded = file.empty() ? load_config_string(embedded_default_config(), embedded_default_name)
                              : load_config_file(file);
   if (auto* problems = std::get_if<std::vector<ConfigProblem>>(&loaded)) {
-    for (const auto& p : *problems) std::fprintf(stderr, "%s\n", format_problem(p).c_str());
+    for (const auto& p : *problems)
+      std::fprintf(stderr, "%s\n", format_problem(p).c_str());
     return 1;
   }
   if (check) {
@@ -56,5 +60,7 @@ int main(int argc, char** argv) {
   }
   const auto& config = std::get<Config>(loaded);
   setup_logging(config.general.log_level);
+  if (const auto clock = relais::workflow::use_clock_file_from_environment(); !clock.empty())
+    spdlog::warn("clock read from {} (RELAIS_CLOCK_FILE): for tests only", clock);
   return run_daemon(config);
 }
