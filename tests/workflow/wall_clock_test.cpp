@@ -49,16 +49,16 @@ TEST_CASE("without a clock file, the system's clock") {
 
 TEST_CASE("a clock file: starts at its second, goes on, starts again when it changes") {
   ClockFile file;
-  write_clock(file.path, "@1779472800\n");  // Friday 22 May 2026, 21:00 in Paris
+  write_clock(file.path, "@1779476400\n");  // Friday 22 May 2026, 21:00 in Paris
   use_clock_file(file.path.string());
   const auto first = wall_now();
-  CHECK(seconds_of(first) == 1779472800);
+  CHECK(seconds_of(first) == 1779476400);
   std::this_thread::sleep_for(30ms);
   const auto later = wall_now();
   CHECK(later - first >= 30ms);
   CHECK(later - first < 2s);
   CHECK(std::chrono::duration_cast<std::chrono::seconds>(now_ms().time_since_epoch()).count() ==
-        1779472800);
+        1779476400);
 
   write_clock(file.path, "@1779777000\n");  // Tuesday 26 May, 08:30
   std::this_thread::sleep_for(20ms);        // looked at every 10 ms at most
