@@ -68,6 +68,15 @@ class WorkingHoursTest(unittest.TestCase):
         self.assertEqual(code, 250, reply)
         return harness.reference_in(reply)
 
+    def two_requests_on_friday_evening(self):
+        """relaisd on Friday 22 May 2026 at 21:00, with two requests waiting for a decision."""
+        r = self.start(epoch(2026, 5, 22, 21, 0))
+        first = self.submit("Fête de quartier")
+        second = self.submit("Conseil municipal des jeunes")
+        for ref in (first, second):
+            r.wait_state(ref, ["awaiting_approval"])
+        return r, first, second
+
     def hold_unrenderable_mail(self, due_ms):
         """A mail to the referent held until `due_ms` whose template does not exist."""
         r = self.relais
@@ -86,11 +95,8 @@ class WorkingHoursTest(unittest.TestCase):
         self.assertEqual(found, [], [str(m["Subject"]) for m in found])
 
     def test_friday_evening_waits_for_tuesday_after_whit_monday_as_one_digest(self):
-        r = self.start(epoch(2026, 5, 22, 21, 0))  # Friday 22 May 2026, 21:00
-        first = self.submit("Fête de quartier")
-        second = self.submit("Conseil municipal des jeunes")
+        r, first, second = self.two_requests_on_friday_evening()
         for ref in (first, second):
-            r.wait_state(ref, ["awaiting_approval"])
             r.wait_mail(to=AGENT, subject_has=ref)  # the agent's acknowledgement goes at once
         self.assert_no_mail(REFERENT)
         held = r.query("SELECT held_for, due_at FROM outbox WHERE held_for <> '' AND done_at IS NULL")
@@ -123,11 +129,7 @@ class WorkingHoursTest(unittest.TestCase):
         self.assertEqual(len(r.mails(to=REFERENT)), 1)  # nothing sent twice
 
     def test_a_digest_item_that_cannot_be_rendered_is_left_out(self):
-        r = self.start(epoch(2026, 5, 22, 21, 0))
-        first = self.submit("Fête de quartier")
-        second = self.submit("Conseil municipal des jeunes")
-        for ref in (first, second):
-            r.wait_state(ref, ["awaiting_approval"])
+        r, first, second = self.two_requests_on_friday_evening()
         # Due with the others, claimed after them: an item of their digest.
         self.hold_unrenderable_mail(epoch(2026, 5, 26, 8, 30) * 1000)
         self.set_clock(epoch(2026, 5, 26, 8, 29, 58))
@@ -143,11 +145,7 @@ class WorkingHoursTest(unittest.TestCase):
         self.assertIn("no_such_template", broken["last_error"])
 
     def test_a_digest_lead_that_cannot_be_rendered_holds_nothing_back(self):
-        r = self.start(epoch(2026, 5, 22, 21, 0))
-        first = self.submit("Fête de quartier")
-        second = self.submit("Conseil municipal des jeunes")
-        for ref in (first, second):
-            r.wait_state(ref, ["awaiting_approval"])
+        r, first, second = self.two_requests_on_friday_evening()
         # Due a millisecond before the others: claimed first, it leads their digest.
         self.hold_unrenderable_mail(epoch(2026, 5, 26, 8, 30) * 1000 - 1)
         self.set_clock(epoch(2026, 5, 26, 8, 29, 58))
